@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xsplit: user-facing entry point. Modules are built by kbuild from the
+# Kbuild files; everything else (tool, unit tests, fuzzer) is plain make.
+#
+#   make [all]        modules, plus the tool if the Xen headers are present
+#   make modules      kernel modules (W=1 and C=1 are passed to kbuild)
+#   make tool         scripts/splitctl/splitctl
+#   make unit         build and run tests/unit
+#   make fuzz         build the libFuzzer target (needs clang)
+#   make clean
+
+ifneq ($(KERNELRELEASE),)
+# kbuild reads ./Kbuild in preference to this file; should it ever end up
+# here instead, give it the same rules rather than the user-facing ones.
+include $(dir $(lastword $(MAKEFILE_LIST)))Kbuild
+else
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+# Same as `KDIR ?= $(shell scripts/kdir)`, except that the lookup runs only
+# when a target needs a kernel tree (so `make unit` works without one) and at
+# most once (so a failed lookup complains once, not per use).
+ifeq ($(origin KDIR),undefined)
+KDIR = $(eval KDIR := $$(shell $(TOP)/scripts/kdir))$(KDIR)
+endif
+
+TOOL_CC ?= gcc
+TOOL_CFLAGS ?= -O2 -Wall -Wextra -Werror
+TOOL := $(TOP)/scripts/splitctl/splitctl
+
+UNIT_CC ?= gcc
+UNIT_CFLAGS ?= -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
+	       -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Failure lines then name tests/unit/foo.c rather than an absolute path.
+UNIT_CFLAGS += -fmacro-prefix-map=$(TOP)/=
+FUZZ_CC ?= clang
+FUZZ_CFLAGS ?= -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined
+UNIT_DIR := $(TOP)/build/unit
+SHARED_SRC := $(TOP)/include/xsplit/ring_check.c $(TOP)/include/xsplit/bdf.c
+SHARED_HDR := $(wildcard $(TOP)/include/xsplit/*.h)
+UNIT_SRC := $(TOP)/tests/unit/unit.c $(wildcard $(TOP)/tests/unit/test_*.c)
+
+HAVE_XEN_HEADERS := $(and $(wildcard /usr/include/xenctrl.h),$(wildcard /usr/include/xenstore.h))
+
+# Command-line W= and C= reach the kbuild sub-make through MAKEFLAGS anyway;
+# naming them here documents that they are meant to be used.
+KBUILD_ARGS = -C $(KDIR) M=$(TOP) $(if $(W),W=$(W)) $(if $(C),C=$(C))
+
+.PHONY: all modules tool unit fuzz clean need-kdir
+
+all: modules $(if $(HAVE_XEN_HEADERS),tool)
+
+need-kdir:
+	@if [ -z "$(KDIR)" ]; then \
+		echo "xsplit: no kernel build dir found; pass KDIR=/path/to/kernel/build" >&2; \
+		exit 1; \
+	fi
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "xsplit: KDIR=$(KDIR) is not a kernel build dir (no Makefile)" >&2; \
+		exit 1; \
+	fi
+
+modules: need-kdir
+	$(MAKE) $(KBUILD_ARGS) modules
+
+tool: $(TOOL)
+
+$(TOOL): $(TOP)/scripts/splitctl/splitctl.c
+	$(TOOL_CC) $(TOOL_CFLAGS) -o $@ $< -lxenctrl -lxenstore
+
+$(UNIT_DIR)/unit: $(UNIT_SRC) $(SHARED_SRC) $(SHARED_HDR) $(TOP)/tests/unit/unit.h
+	@mkdir -p $(UNIT_DIR)
+	$(UNIT_CC) $(UNIT_CFLAGS) -I $(TOP)/include -o $@ $(UNIT_SRC) $(SHARED_SRC)
+
+unit: $(UNIT_DIR)/unit
+	$(UNIT_DIR)/unit
+
+FUZZ_FOUND := $(shell command -v $(FUZZ_CC) 2>/dev/null)
+
+fuzz:
+ifneq ($(FUZZ_FOUND),)
+	@mkdir -p $(UNIT_DIR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I $(TOP)/include -o $(UNIT_DIR)/fuzz_bdf \
+		$(TOP)/tests/unit/fuzz_bdf.c $(TOP)/include/xsplit/bdf.c
+	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_bdf -max_total_time=60"
+else
+	@echo "fuzz: $(FUZZ_CC) not found, skipped"
+endif
+
+# The kbuild half needs a kernel tree; without one there is nothing it could
+# have built, so skipping it is correct rather than a shortcut.
+clean:
+	@if [ -n "$(KDIR)" ] && [ -f "$(KDIR)/Makefile" ]; then \
+		echo "$(MAKE) -C $(KDIR) M=$(TOP) clean"; \
+		$(MAKE) -C $(KDIR) M=$(TOP) clean; \
+	else \
+		echo "clean: no kernel build dir, skipping kbuild clean"; \
+	fi
+	rm -f $(TOOL)
+	rm -rf $(UNIT_DIR)
+
+# -- test bed and check targets below (owned by scripts/testbed) --
+-include mk/check.mk
+
+endif

@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test bed targets.  Both do their own set-up: scripts/deps installs
+# what is missing (Debian packages) and asks for nothing when all is there.
+#
+#   make check     unit tests, tooling tests and every test-bed test;
+#                  the last line is "N passed, N failed"
+#   make demo      boot the test bed and show our modules serving a guest
+#   make testbed-shell   an interactive dom0 in the test bed
+
+.PHONY: check demo deps testbed-shell
+
+deps:
+	$(TOP)/scripts/deps
+
+check: deps
+	$(TOP)/tests/run $(TESTS)
+
+demo: deps
+	$(TOP)/scripts/testbed run $(TOP)/scripts/demo.sh
+
+testbed-shell: deps
+	$(TOP)/scripts/testbed shell

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for test-bed tests (tests/vm/*.sh), which run as root in a real
+# dom0 under scripts/testbed.  Source it: `. /xsplit/tests/lib/vm.sh`.
+#
+# A test reports each check as a TAP-like line, "ok - NAME" or
+# "not ok - NAME: why", which tests/run counts, and ends with `finish`.
+
+XS=/xsplit
+DOMU=$XS/scripts/domu
+T_PASS=0
+T_FAIL=0
+
+ok() { echo "ok - $*"; T_PASS=$((T_PASS + 1)); }
+not_ok() { echo "not ok - $*"; T_FAIL=$((T_FAIL + 1)); }
+
+# check NAME CMD...: one check from a command's exit status.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name: '$*' failed"; fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: expected '$2', got '$3'"; fi
+}
+
+# A test with no check at all, or any failed one, fails.
+finish() {
+	[ $((T_PASS + T_FAIL)) -gt 0 ] || not_ok "$(basename "$0"): no checks ran"
+	[ $T_FAIL -eq 0 ]
+	exit
+}
+
+# Our modules, by directory.  pcifront is a guest module and is not here.
+OUR_DOM0_MODULES="pciback blkback netback dma-xen"
+
+ko_path() {	# DIR -> the module built there
+	ls $XS/$1/xsplit-*.ko 2>/dev/null | head -n 1
+}
+
+ko_name() {	# DIR -> the module's name as lsmod shows it
+	basename "$(ko_path "$1")" .ko | tr - _
+}
+
+load_ours() {
+	local d
+	for d in $OUR_DOM0_MODULES; do
+		insmod "$(ko_path $d)" || return 1
+	done
+}
+
+unload_ours() {
+	local d
+	for d in $OUR_DOM0_MODULES; do
+		rmmod "$(ko_name $d)" || return 1
+	done
+}
+
+# dmesg_mark; ...; dmesg_warnings: kernel messages at warning level or
+# above logged since the mark.  The kernel's own one-time notice that an
+# out-of-tree module taints it is expected for any module built with M= and
+# is left out.
+dmesg_mark() { DMESG_MARK=$(dmesg -r | wc -l); }
+dmesg_warnings() {
+	dmesg -r | tail -n +$((DMESG_MARK + 1)) | grep -E '^<[0-4]>' |
+		grep -v 'loading out-of-tree module taints kernel'
+}
+
+# The nvme scratch disk scripts/testbed gives the machine.
+nvme_disk() {
+	local d
+	for d in /sys/block/nvme*n1; do
+		[ -e "$d" ] && { echo /dev/$(basename $d); return 0; }
+	done
+	return 1
+}
