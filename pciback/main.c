@@ -2,39 +2,72 @@
 /*
  * xsplit-pciback: PCI passthrough backend.
  *
- * Intended: take the PCI functions named in a hide= list (or handed over at
- * run time) away from their drivers in this domain, and serve them to a
- * guest's pcifront over xenbus: filtered config space reads and writes,
- * MSI/MSI-X enable and disable, and function reset on hand-back.
+ * Intended: take PCI functions away from this domain's drivers and serve
+ * them to a guest's pcifront over xenbus: config space reads and writes
+ * filtered and virtualised, MSI/MSI-X set up on the guest's behalf, and the
+ * function reset when it is handed back.  The guest then does its real I/O
+ * (MMIO, ports, interrupts, DMA) on the device directly.
  *
- * Skeleton: it only checks that it runs in a Xen domain and logs load and
- * unload. There is no hide= parameter, no PCI driver, no xenbus backend, no
- * config space handling and no MSI support yet: none of that is implemented
- * yet. Registering nothing keeps it clear of the in-tree xen-pciback. The
- * shared BDF parser (bdf.c) is linked in so that it is compiled with kernel
- * flags, but nothing calls it yet.
+ * Done so far: the "pciback" PCI driver that seizes functions (hide= at
+ * load, the new_slot/remove_slot/slots/permissive/do_flr sysfs files and
+ * driver_override), so stock `xl pci-assignable-add/-remove/-list` work.
+ *
+ * Not implemented yet: the xenbus "pci" backend (so `xl pci-attach` and
+ * pci=[...] in a guest config do not work with this module yet), the
+ * shared-page op handling, config-space virtualisation (the "permissive"
+ * flag is recorded but has no effect until then), MSI/MSI-X, quirks and
+ * the IRQ routing a guest needs for legacy interrupts.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/printk.h>
 #include <xen/xen.h>
 
+#include "pciback.h"
+
+static char *hide = "";
+module_param(hide, charp, 0444);
+MODULE_PARM_DESC(hide,
+		 "PCI functions to seize at load, e.g. \"(0000:00:05.0)(00:06.0)\"");
+
 static int __init xsplit_pciback_init(void)
 {
+	int ret;
+
 	/* Not dom0 only: a PCI driver domain can own the devices too. */
 	if (!xen_domain())
 		return -ENODEV;
 
-	pr_info("loaded (skeleton, serves no devices)\n");
+	ret = pcibk_slots_add_list(hide);
+	if (ret) {
+		pr_err("hide=\"%s\" is not a list like (0000:00:05.0)(00:06.0): %pe\n",
+		       hide, ERR_PTR(ret));
+		pcibk_slots_free();
+		return ret;
+	}
+
+	ret = pcibk_driver_register();
+	if (ret) {
+		pr_err("cannot register the pciback PCI driver: %pe\n", ERR_PTR(ret));
+		pcibk_slots_free();
+		return ret;
+	}
+	pcibk_slots_report_bound();
+	pr_info("loaded: PCI driver \"%s\" (no xenbus backend yet)\n",
+		PCIBK_DRIVER_NAME);
 	return 0;
 }
 
 static void __exit xsplit_pciback_exit(void)
 {
+	pcibk_driver_unregister();
+	pcibk_slots_free();
 	pr_info("unloaded\n");
 }
 
@@ -43,4 +76,4 @@ module_exit(xsplit_pciback_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("xsplit developers");
-MODULE_DESCRIPTION("Xen PCI passthrough backend (xsplit skeleton)");
+MODULE_DESCRIPTION("Xen PCI passthrough backend (xsplit; seizing only, no xenbus backend yet)");

@@ -4,8 +4,8 @@
 # `make demo`: runs in the test bed's dom0 (scripts/testbed run) and shows,
 # step by step, what the project can do today.  It grows with each driver.
 #
-# Today: the Xen host and its devices; our five modules loading as the
-# skeletons they still are (see the README's status table); and a PV guest
+# Today: the Xen host and its devices; our five modules loading (see the
+# README's status table), pciback taking the edu with stock xl; and a PV guest
 # served by the kernel's in-tree blkback and netback, the baseline our
 # backends are to meet, with splitctl showing both ends of each device.
 
@@ -28,7 +28,7 @@ for d in /sys/bus/pci/devices/*; do
 		"$(cut -c3-6 $d/class)" "${drv:--}"
 done | indent
 
-step "Our modules (skeletons for now: they load, register nothing, unload)"
+step "Our modules (pciback seizes functions; the other four are skeletons)"
 dmesg_mark
 for d in $OUR_DOM0_MODULES; do
 	ko=$(ko_path $d)
@@ -37,6 +37,12 @@ for d in $OUR_DOM0_MODULES; do
 done
 dmesg -r | tail -n +$((DMESG_MARK + 1)) | grep xsplit | sed 's/^<[0-9]>//' | indent
 lsmod | grep '^xsplit' | indent
+
+step "Stock xl hands the edu device to our pciback"
+xl pci-assignable-add 0000:00:05.0 2>&1 | indent
+xl pci-assignable-list | indent
+echo "0000:00:05.0 driver: $(basename "$(readlink /sys/bus/pci/devices/0000:00:05.0/driver)")" | indent
+xl pci-assignable-remove 0000:00:05.0 2>&1 | indent
 
 step "A PV guest on the in-tree xen-blkback and xen-netback (the baseline)"
 modprobe xen-blkback

@@ -48,13 +48,15 @@ expect "failed build" 125 'build failed: .*KDIR=/nonexistent' 120 -- \
 expect "hung boot (dom0 not ready in time)" 125 'not ready after 2s' 60 -- \
 	env XSPLIT_BOOT_LIMIT=2 "$TB" --no-build run "$TOP/tests/vm/bed.sh"
 
-printf 'echo 1 >/proc/sys/kernel/sysrq\necho c >/proc/sysrq-trigger\nsleep 600\n' >"$tmp/panic.sh"
+# Each crash case exits at once if it could not even try, and is bounded by
+# --timeout in case the crash goes unnoticed.
+printf 'echo 1 >/proc/sys/kernel/sysrq || exit 3\necho c >/proc/sysrq-trigger\nsleep 600\n' >"$tmp/panic.sh"
 expect "dom0 panic" 125 'crashed: .*(Kernel panic|sysrq)' 240 -- \
-	"$TB" --no-build run "$tmp/panic.sh"
+	"$TB" --no-build --timeout 180 run "$tmp/panic.sh"
 
-printf 'insmod /xsplit/tests/kmod/xsplit-test-oops.ko\nsleep 600\n' >"$tmp/oops.sh"
+printf 'insmod /xsplit/tests/kmod/xsplit-test-oops.ko || exit 3\nsleep 600\n' >"$tmp/oops.sh"
 expect "dom0 oops (BUG in a module's init)" 125 'crashed: .*kernel BUG' 240 -- \
-	"$TB" --no-build run "$tmp/oops.sh"
+	"$TB" --no-build --timeout 180 run "$tmp/oops.sh"
 
 printf 'echo started\nsleep 600\n' >"$tmp/hang.sh"
 expect "a run that hangs hits --timeout" 124 'timed out after 60s' 120 -- \

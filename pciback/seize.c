@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Taking PCI functions away from dom0 so that they can be passed through.
+ *
+ * The PCI driver is called "pciback" and offers the sysfs files stock libxl
+ * uses (new_slot, remove_slot, slots, permissive, do_flr), so that
+ * `xl pci-assignable-add/-remove/-list` work unchanged.  A function is
+ * seized when it is in the slot list (hide= at load, or new_slot) or when
+ * its driver_override names this driver.  On seizing it is quiesced: bus
+ * mastering off, reset where the device offers a way, and its config state
+ * saved; on release that state is restored.
+ *
+ * Locking: pcibk_lock guards the slot list and the list of seized devices
+ * and is never held while calling into the driver core, which takes the
+ * device lock before calling probe/remove.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "pciback.h"
+
+struct pcibk_slot {
+	struct list_head node;
+	struct xsplit_bdf bdf;
+};
+
+static DEFINE_MUTEX(pcibk_lock);
+static LIST_HEAD(pcibk_slots);
+static LIST_HEAD(pcibk_devs);
+
+static struct pci_driver pcibk_driver;
+
+static void pcibk_bdf_of(const struct pci_dev *pdev, struct xsplit_bdf *bdf)
+{
+	bdf->domain = pci_domain_nr(pdev->bus);
+	bdf->bus = pdev->bus->number;
+	bdf->devfn = pdev->devfn;
+}
+
+static bool pcibk_bdf_equal(const struct xsplit_bdf *a,
+			    const struct xsplit_bdf *b)
+{
+	return a->domain == b->domain && a->bus == b->bus &&
+	       a->devfn == b->devfn;
+}
+
+/* sysfs hands us the user's line, usually with a newline at the end. */
+static int pcibk_parse_bdf(const char *buf, size_t count,
+			   struct xsplit_bdf *bdf)
+{
+	if (count && buf[count - 1] == '\n')
+		count--;
+	return xsplit_bdf_parse(buf, count, bdf);
+}
+
+static struct pcibk_slot *pcibk_slot_find(const struct xsplit_bdf *bdf)
+{
+	struct pcibk_slot *slot;
+
+	lockdep_assert_held(&pcibk_lock);
+	list_for_each_entry(slot, &pcibk_slots, node)
+		if (pcibk_bdf_equal(&slot->bdf, bdf))
+			return slot;
+	return NULL;
+}
+
+/* Adding a slot twice is not an error: libxl checks, other tools may not. */
+static int pcibk_slot_add(const struct xsplit_bdf *bdf)
+{
+	struct pcibk_slot *slot;
+	int ret = 0;
+
+	mutex_lock(&pcibk_lock);
+	if (!pcibk_slot_find(bdf)) {
+		slot = kzalloc(sizeof(*slot), GFP_KERNEL);
+		if (slot) {
+			slot->bdf = *bdf;
+			list_add_tail(&slot->node, &pcibk_slots);
+		} else {
+			ret = -ENOMEM;
+		}
+	}
+	mutex_unlock(&pcibk_lock);
+	return ret;
+}
+
+static int pcibk_slot_add_cb(const struct xsplit_bdf *bdf, void *arg)
+{
+	return pcibk_slot_add(bdf);
+}
+
+int pcibk_slots_add_list(const char *list)
+{
+	int ret = xsplit_bdf_parse_list(list, strlen(list), pcibk_slot_add_cb,
+					NULL);
+
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * hide= cannot take a function away from a driver that already has it; say
+ * so instead of leaving the administrator to wonder.
+ */
+void pcibk_slots_report_bound(void)
+{
+	char name[XSPLIT_BDF_STR_SIZE];
+	struct pcibk_slot *slot;
+	struct pci_dev *pdev;
+
+	mutex_lock(&pcibk_lock);
+	list_for_each_entry(slot, &pcibk_slots, node) {
+		xsplit_bdf_format(&slot->bdf, name, sizeof(name));
+		pdev = pci_get_domain_bus_and_slot(slot->bdf.domain,
+						   slot->bdf.bus,
+						   slot->bdf.devfn);
+		if (!pdev)
+			pr_notice("hide: no PCI function %s\n", name);
+		else if (pdev->dev.driver &&
+			 pdev->dev.driver != &pcibk_driver.driver)
+			pr_notice("hide: %s is bound to %s; unbind it (or use xl pci-assignable-add) to hand it over\n",
+				  name, pdev->dev.driver->name);
+		pci_dev_put(pdev);
+	}
+	mutex_unlock(&pcibk_lock);
+}
+
+static bool pcibk_wanted(struct pci_dev *pdev)
+{
+	struct xsplit_bdf bdf;
+	bool found;
+
+	/* The core only offers us an overridden device if it names us. */
+	if (pdev->driver_override)
+		return true;
+
+	pcibk_bdf_of(pdev, &bdf);
+	mutex_lock(&pcibk_lock);
+	found = pcibk_slot_find(&bdf);
+	mutex_unlock(&pcibk_lock);
+	return found;
+}
+
+/*
+ * Stop what a previous owner may have left running and reset the function
+ * where it has a reset method, so the guest starts from a known state and
+ * dom0's driver cannot have DMA in flight into memory that changes hands.
+ */
+static void pcibk_quiesce(struct pci_dev *pdev)
+{
+	int ret;
+
+	pci_clear_master(pdev);
+	ret = pci_reset_function_locked(pdev);
+	if (ret)
+		dev_info(&pdev->dev, "cannot reset (%pe): bus mastering off only\n",
+			 ERR_PTR(ret));
+}
+
+static int pcibk_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct pcibk_dev *pd;
+
+	if (!pcibk_wanted(pdev))
+		return -ENODEV;
+
+	/* Bridges would hand the guest every function behind them. */
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL) {
+		dev_notice(&pdev->dev, "not seized: header type %u is not an endpoint\n",
+			   pdev->hdr_type);
+		return -ENODEV;
+	}
+
+	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
+	if (!pd)
+		return -ENOMEM;
+	pd->pdev = pdev;
+
+	pcibk_quiesce(pdev);
+	pci_save_state(pdev);
+	pci_set_drvdata(pdev, pd);
+
+	mutex_lock(&pcibk_lock);
+	list_add_tail(&pd->node, &pcibk_devs);
+	mutex_unlock(&pcibk_lock);
+
+	dev_info(&pdev->dev, "seized for passthrough\n");
+	return 0;
+}
+
+static void pcibk_remove(struct pci_dev *pdev)
+{
+	struct pcibk_dev *pd = pci_get_drvdata(pdev);
+
+	mutex_lock(&pcibk_lock);
+	list_del(&pd->node);
+	mutex_unlock(&pcibk_lock);
+
+	/* Whatever a guest did, the next owner gets the state we found. */
+	pcibk_quiesce(pdev);
+	pci_restore_state(pdev);
+	pci_set_drvdata(pdev, NULL);
+	kfree(pd);
+	dev_info(&pdev->dev, "released\n");
+}
+
+static struct pcibk_dev *pcibk_dev_find(const struct xsplit_bdf *bdf)
+{
+	struct xsplit_bdf cur;
+	struct pcibk_dev *pd;
+
+	lockdep_assert_held(&pcibk_lock);
+	list_for_each_entry(pd, &pcibk_devs, node) {
+		pcibk_bdf_of(pd->pdev, &cur);
+		if (pcibk_bdf_equal(&cur, bdf))
+			return pd;
+	}
+	return NULL;
+}
+
+static ssize_t new_slot_store(struct device_driver *drv, const char *buf,
+			      size_t count)
+{
+	struct xsplit_bdf bdf;
+	int ret;
+
+	ret = pcibk_parse_bdf(buf, count, &bdf);
+	if (!ret)
+		ret = pcibk_slot_add(&bdf);
+	return ret ?: count;
+}
+static DRIVER_ATTR_WO(new_slot);
+
+static ssize_t remove_slot_store(struct device_driver *drv, const char *buf,
+				 size_t count)
+{
+	struct pcibk_slot *slot;
+	struct xsplit_bdf bdf;
+	int ret;
+
+	ret = pcibk_parse_bdf(buf, count, &bdf);
+	if (ret)
+		return ret;
+
+	mutex_lock(&pcibk_lock);
+	slot = pcibk_slot_find(&bdf);
+	if (slot) {
+		list_del(&slot->node);
+		kfree(slot);
+	}
+	mutex_unlock(&pcibk_lock);
+	return slot ? count : -ENOENT;
+}
+static DRIVER_ATTR_WO(remove_slot);
+
+static ssize_t slots_show(struct device_driver *drv, char *buf)
+{
+	char name[XSPLIT_BDF_STR_SIZE];
+	struct pcibk_slot *slot;
+	ssize_t len = 0;
+
+	mutex_lock(&pcibk_lock);
+	list_for_each_entry(slot, &pcibk_slots, node) {
+		xsplit_bdf_format(&slot->bdf, name, sizeof(name));
+		len += sysfs_emit_at(buf, len, "%s\n", name);
+	}
+	mutex_unlock(&pcibk_lock);
+	return len;
+}
+static DRIVER_ATTR_RO(slots);
+
+/*
+ * Writing a seized function's address lets its guest write config space
+ * the backend does not know to be safe.  Only the administrator can do it,
+ * and the kernel log keeps a record.
+ */
+static ssize_t permissive_store(struct device_driver *drv, const char *buf,
+				size_t count)
+{
+	struct pcibk_dev *pd;
+	struct xsplit_bdf bdf;
+	int ret;
+
+	ret = pcibk_parse_bdf(buf, count, &bdf);
+	if (ret)
+		return ret;
+
+	mutex_lock(&pcibk_lock);
+	pd = pcibk_dev_find(&bdf);
+	if (pd && !pd->permissive) {
+		pd->permissive = true;
+		dev_notice(&pd->pdev->dev, "permissive: its guest's config writes will not be filtered\n");
+	}
+	mutex_unlock(&pcibk_lock);
+	return pd ? count : -ENODEV;
+}
+
+static ssize_t permissive_show(struct device_driver *drv, char *buf)
+{
+	struct pcibk_dev *pd;
+	ssize_t len = 0;
+
+	mutex_lock(&pcibk_lock);
+	list_for_each_entry(pd, &pcibk_devs, node)
+		if (pd->permissive)
+			len += sysfs_emit_at(buf, len, "%s\n",
+					     pci_name(pd->pdev));
+	mutex_unlock(&pcibk_lock);
+	return len;
+}
+static DRIVER_ATTR_RW(permissive);
+
+/*
+ * libxl resets a function through this file before giving it to a guest.
+ * The reset runs under the device lock, and only while the function is
+ * still ours: a concurrent unbind must not let us reset another driver's
+ * device.
+ */
+static ssize_t do_flr_store(struct device_driver *drv, const char *buf,
+			    size_t count)
+{
+	struct pci_dev *pdev;
+	struct xsplit_bdf bdf;
+	int ret;
+
+	ret = pcibk_parse_bdf(buf, count, &bdf);
+	if (ret)
+		return ret;
+
+	pdev = pci_get_domain_bus_and_slot(bdf.domain, bdf.bus, bdf.devfn);
+	if (!pdev)
+		return -ENODEV;
+
+	device_lock(&pdev->dev);
+	if (pdev->dev.driver == &pcibk_driver.driver)
+		ret = pci_reset_function_locked(pdev);
+	else
+		ret = -EPERM;
+	device_unlock(&pdev->dev);
+
+	if (ret)
+		dev_info(&pdev->dev, "do_flr: reset failed (%pe)\n", ERR_PTR(ret));
+	pci_dev_put(pdev);
+	return ret ?: count;
+}
+static DRIVER_ATTR_WO(do_flr);
+
+static struct attribute *pcibk_attrs[] = {
+	&driver_attr_new_slot.attr,
+	&driver_attr_remove_slot.attr,
+	&driver_attr_slots.attr,
+	&driver_attr_permissive.attr,
+	&driver_attr_do_flr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(pcibk);
+
+/*
+ * Match everything and decide in probe: which functions are wanted is a
+ * run-time list, not a table.  No MODULE_DEVICE_TABLE, so loading this
+ * module is never triggered by a device appearing.
+ */
+static const struct pci_device_id pcibk_ids[] = {
+	{ PCI_DEVICE(PCI_ANY_ID, PCI_ANY_ID) },
+	{ }
+};
+
+static struct pci_driver pcibk_driver = {
+	.name = PCIBK_DRIVER_NAME,
+	.id_table = pcibk_ids,
+	.probe = pcibk_probe,
+	.remove = pcibk_remove,
+	.groups = pcibk_groups,
+};
+
+int pcibk_driver_register(void)
+{
+	return pci_register_driver(&pcibk_driver);
+}
+
+/* Unregistering releases every seized function through remove. */
+void pcibk_driver_unregister(void)
+{
+	pci_unregister_driver(&pcibk_driver);
+}
+
+void pcibk_slots_free(void)
+{
+	struct pcibk_slot *slot, *next;
+
+	mutex_lock(&pcibk_lock);
+	list_for_each_entry_safe(slot, next, &pcibk_slots, node) {
+		list_del(&slot->node);
+		kfree(slot);
+	}
+	mutex_unlock(&pcibk_lock);
+}
