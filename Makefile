@@ -7,7 +7,7 @@
 #   make modules      kernel modules (W=1 and C=1 are passed to kbuild)
 #   make tool         scripts/splitctl/splitctl
 #   make unit         build and run tests/unit
-#   make fuzz         build the libFuzzer target (needs clang)
+#   make fuzz         build the libFuzzer targets (needs clang)
 #   make clean
 
 ifneq ($(KERNELRELEASE),)
@@ -37,7 +37,8 @@ UNIT_CFLAGS += -fmacro-prefix-map=$(TOP)/=
 FUZZ_CC ?= clang
 FUZZ_CFLAGS ?= -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined
 UNIT_DIR := $(TOP)/build/unit
-SHARED_SRC := $(TOP)/include/xsplit/ring_check.c $(TOP)/include/xsplit/bdf.c
+SHARED_SRC := $(TOP)/include/xsplit/ring_check.c $(TOP)/include/xsplit/bdf.c \
+	      $(TOP)/include/xsplit/pci_op.c $(TOP)/include/xsplit/pci_conf.c
 SHARED_HDR := $(wildcard $(TOP)/include/xsplit/*.h)
 UNIT_SRC := $(TOP)/tests/unit/unit.c $(wildcard $(TOP)/tests/unit/test_*.c)
 
@@ -83,7 +84,11 @@ ifneq ($(FUZZ_FOUND),)
 	@mkdir -p $(UNIT_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I $(TOP)/include -o $(UNIT_DIR)/fuzz_bdf \
 		$(TOP)/tests/unit/fuzz_bdf.c $(TOP)/include/xsplit/bdf.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I $(TOP)/include -o $(UNIT_DIR)/fuzz_pci_conf \
+		$(TOP)/tests/unit/fuzz_pci_conf.c $(TOP)/include/xsplit/pci_op.c \
+		$(TOP)/include/xsplit/pci_conf.c
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_bdf -max_total_time=60"
+	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_pci_conf -max_total_time=60"
 else
 	@echo "fuzz: $(FUZZ_CC) not found, skipped"
 endif
