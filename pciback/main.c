@@ -10,13 +10,14 @@
  *
  * Done so far: the "pciback" PCI driver that seizes functions (hide= at
  * load, the new_slot/remove_slot/slots/permissive/do_flr sysfs files and
- * driver_override), so stock `xl pci-assignable-add/-remove/-list` work.
+ * driver_override), so stock `xl pci-assignable-add/-remove/-list` work;
+ * the xenbus "pci" backend (virtual-slot and passthrough modes, attach and
+ * detach at run time), the shared page's config read/write through the
+ * config-space engine and MSI/MSI-X enable/disable.
  *
- * Not implemented yet: the xenbus "pci" backend (so `xl pci-attach` and
- * pci=[...] in a guest config do not work with this module yet), the
- * shared-page op handling, config-space virtualisation (the "permissive"
- * flag is recorded but has no effect until then), MSI/MSI-X, quirks and
- * the IRQ routing a guest needs for legacy interrupts.
+ * Not implemented yet: the AER ops (backend to frontend), quirks from
+ * sysfs, the no-IOMMU warning and the check for BARs sharing a page with
+ * another device's.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -59,13 +60,24 @@ static int __init xsplit_pciback_init(void)
 		return ret;
 	}
 	pcibk_slots_report_bound();
-	pr_info("loaded: PCI driver \"%s\" (no xenbus backend yet)\n",
-		PCIBK_DRIVER_NAME);
+
+	ret = pcibk_xenbus_register();
+	if (ret) {
+		pr_err("cannot register the xenbus pci backend: %pe\n", ERR_PTR(ret));
+		pcibk_driver_unregister();
+		pcibk_slots_free();
+		return ret;
+	}
+	pr_info("loaded: PCI driver \"%s\", xenbus backend \"pci\" (%s mode)\n",
+		PCIBK_DRIVER_NAME,
+		pcibk_passthrough ? "passthrough" : "virtual-slot");
 	return 0;
 }
 
+/* Guests lose their functions first, then dom0 gets them back. */
 static void __exit xsplit_pciback_exit(void)
 {
+	pcibk_xenbus_unregister();
 	pcibk_driver_unregister();
 	pcibk_slots_free();
 	pr_info("unloaded\n");
@@ -76,4 +88,4 @@ module_exit(xsplit_pciback_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("xsplit developers");
-MODULE_DESCRIPTION("Xen PCI passthrough backend (xsplit; seizing only, no xenbus backend yet)");
+MODULE_DESCRIPTION("Xen PCI passthrough backend (xsplit)");

@@ -3,8 +3,13 @@
 #define XSPLIT_PCIBACK_H
 
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/workqueue.h>
+#include <xen/xenbus.h>
 #include <xsplit/bdf.h>
+#include <xsplit/pci_conf.h>
+#include <xsplit/xenbus_be.h>
 
 /*
  * The name stock toolstacks look for: libxl drives passthrough through
@@ -12,18 +17,83 @@
  */
 #define PCIBK_DRIVER_NAME	"pciback"
 
+struct pcibk_xdev;
+
 /* A PCI function bound to the pciback driver, ready to be given to a guest. */
 struct pcibk_dev {
 	struct list_head node;
 	struct pci_dev *pdev;
 	/* Administrator allowed unchecked config writes (sysfs "permissive"). */
 	bool permissive;
+	/* The guest connection it is exported to, or NULL; under pcibk_lock. */
+	struct pcibk_xdev *owner;
+	/* Unbound from pciback while a guest had it: freed on release. */
+	bool removed;
+	/* Config state found at seizing, restored for every next owner. */
+	struct pci_saved_state *saved;
 };
 
+/* Counters of one exported function, shown in sysfs. */
+struct pcibk_stats {
+	u64 conf_reads;
+	u64 conf_writes;
+	u64 dropped_writes;	/* refused bits, see xsplit_pcicfg_write() */
+	u64 msi_ops;
+	u64 bad_ops;		/* answered with an error code */
+};
+
+/* One function as exported to one guest. */
+struct pcibk_export {
+	struct list_head node;
+	struct pcibk_dev *pd;
+	struct xsplit_bdf phys;		/* its dev-N: libxl renumbers N */
+	struct xsplit_bdf vaddr;	/* the address the guest uses */
+	u32 flags;			/* XSPLIT_PCICFG_PERMISSIVE, ... */
+	bool msitranslate;
+	struct xsplit_pcicfg *cfg;
+	struct pcibk_stats stats;
+};
+
+/* Passthrough mode: expose real addresses rather than one virtual bus. */
+extern bool pcibk_passthrough;
+
+/* A guest's connection: one xenbus "pci" backend device. */
+struct pcibk_xdev {
+	struct xenbus_device *xdev;
+	/* Serializes state changes, (un)export and op handling. */
+	struct mutex lock;
+	struct list_head exports;
+	struct xsplit_be_chan chan;	/* the xen_pci_sharedinfo page */
+	struct work_struct op_work;
+	struct xenbus_watch be_watch;
+	bool be_watching;
+	/* Ops handled and refused for the connection as a whole. */
+	u64 ops;
+	u64 bad_ops;
+	u64 spurious_events;
+};
+
+/* seize.c: the PCI driver */
 int pcibk_slots_add_list(const char *list);
 void pcibk_slots_report_bound(void);
 int pcibk_driver_register(void);
 void pcibk_driver_unregister(void);
 void pcibk_slots_free(void);
+struct pcibk_dev *pcibk_claim(const struct xsplit_bdf *bdf,
+			      struct pcibk_xdev *owner);
+void pcibk_release(struct pcibk_dev *pd);
+
+/* xenbus.c: the xenbus backend */
+int pcibk_xenbus_register(void);
+void pcibk_xenbus_unregister(void);
+
+/* conf.c: the config engine on a real pci_dev */
+int pcibk_conf_attach(struct pcibk_export *ex);
+void pcibk_conf_detach(struct pcibk_export *ex);
+
+/* op.c: the shared page */
+irqreturn_t pcibk_handle_event(int irq, void *dev_id);
+void pcibk_do_op(struct work_struct *work);
+void pcibk_op_teardown(struct pcibk_export *ex);
 
 #endif /* XSPLIT_PCIBACK_H */

@@ -10,9 +10,9 @@
  * mastering off, reset where the device offers a way, and its config state
  * saved; on release that state is restored.
  *
- * Locking: pcibk_lock guards the slot list and the list of seized devices
- * and is never held while calling into the driver core, which takes the
- * device lock before calling probe/remove.
+ * Locking: pcibk_lock guards the slot list, the list of seized devices and
+ * each device's owner, and is never held while calling into the driver
+ * core, which takes the device lock before calling probe/remove.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -153,20 +153,47 @@ static bool pcibk_wanted(struct pci_dev *pdev)
  * where it has a reset method, so the guest starts from a known state and
  * dom0's driver cannot have DMA in flight into memory that changes hands.
  */
-static void pcibk_quiesce(struct pci_dev *pdev)
+static void pcibk_quiesce(struct pci_dev *pdev, bool dev_locked)
 {
 	int ret;
 
 	pci_clear_master(pdev);
-	ret = pci_reset_function_locked(pdev);
+	/* From probe/remove the driver core holds the device lock already. */
+	ret = dev_locked ? pci_reset_function_locked(pdev) :
+			   pci_reset_function(pdev);
 	if (ret)
 		dev_info(&pdev->dev, "cannot reset (%pe): bus mastering off only\n",
 			 ERR_PTR(ret));
 }
 
+static void pcibk_free(struct pcibk_dev *pd)
+{
+	kfree(pd->saved);
+	pci_dev_put(pd->pdev);
+	kfree(pd);
+}
+
+/*
+ * The state the next guest must find, kept outside the pci_dev: the core's
+ * own saved state is overwritten by every reset.
+ */
+static int pcibk_save(struct pcibk_dev *pd)
+{
+	pci_save_state(pd->pdev);
+	pd->saved = pci_store_saved_state(pd->pdev);
+	return pd->saved ? 0 : -ENOMEM;
+}
+
+static void pcibk_restore(struct pcibk_dev *pd)
+{
+	if (!pci_load_saved_state(pd->pdev, pd->saved))
+		pci_restore_state(pd->pdev);
+}
+
 static int pcibk_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct pcibk_dev *pd;
+	int ret;
 
 	if (!pcibk_wanted(pdev))
 		return -ENODEV;
@@ -181,10 +208,27 @@ static int pcibk_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
 	if (!pd)
 		return -ENOMEM;
-	pd->pdev = pdev;
+	pd->pdev = pci_dev_get(pdev);
 
-	pcibk_quiesce(pdev);
-	pci_save_state(pdev);
+	/*
+	 * Enabling makes the platform route the function's INTx to its real
+	 * GSI, which is the number libxl reads from sysfs and grants the
+	 * guest; it stays enabled while we hold the function.
+	 */
+	ret = pci_enable_device(pdev);
+	if (ret) {
+		dev_notice(&pdev->dev, "not seized: cannot enable (%pe)\n",
+			   ERR_PTR(ret));
+		pcibk_free(pd);
+		return ret;
+	}
+	pcibk_quiesce(pdev, true);
+	ret = pcibk_save(pd);
+	if (ret) {
+		pci_disable_device(pdev);
+		pcibk_free(pd);
+		return ret;
+	}
 	pci_set_drvdata(pdev, pd);
 
 	mutex_lock(&pcibk_lock);
@@ -193,22 +237,6 @@ static int pcibk_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	dev_info(&pdev->dev, "seized for passthrough\n");
 	return 0;
-}
-
-static void pcibk_remove(struct pci_dev *pdev)
-{
-	struct pcibk_dev *pd = pci_get_drvdata(pdev);
-
-	mutex_lock(&pcibk_lock);
-	list_del(&pd->node);
-	mutex_unlock(&pcibk_lock);
-
-	/* Whatever a guest did, the next owner gets the state we found. */
-	pcibk_quiesce(pdev);
-	pci_restore_state(pdev);
-	pci_set_drvdata(pdev, NULL);
-	kfree(pd);
-	dev_info(&pdev->dev, "released\n");
 }
 
 static struct pcibk_dev *pcibk_dev_find(const struct xsplit_bdf *bdf)
@@ -223,6 +251,81 @@ static struct pcibk_dev *pcibk_dev_find(const struct xsplit_bdf *bdf)
 			return pd;
 	}
 	return NULL;
+}
+
+/*
+ * Unbinding a function a guest still has cannot be refused (the driver
+ * core does not ask); the guest keeps its mappings until the toolstack
+ * detaches it, so the function is only reset when that happens, and its
+ * pcibk_dev lives until then.
+ */
+static void pcibk_remove(struct pci_dev *pdev)
+{
+	struct pcibk_dev *pd = pci_get_drvdata(pdev);
+	bool owned;
+
+	mutex_lock(&pcibk_lock);
+	list_del(&pd->node);
+	owned = pd->owner;
+	pd->removed = true;
+	mutex_unlock(&pcibk_lock);
+	pci_set_drvdata(pdev, NULL);
+
+	if (owned) {
+		dev_warn(&pdev->dev, "unbound from pciback while domain %d has it: detach it from the guest\n",
+			 pd->owner->xdev->otherend_id);
+		return;
+	}
+	/* Whatever a guest did, the next owner gets the state we found. */
+	pcibk_quiesce(pdev, true);
+	pcibk_restore(pd);
+	pci_disable_device(pdev);
+	pcibk_free(pd);
+	dev_info(&pdev->dev, "released\n");
+}
+
+/*
+ * Give a seized function to @owner. -ENODEV if pciback does not hold it,
+ * -EBUSY if a guest already has it.
+ */
+struct pcibk_dev *pcibk_claim(const struct xsplit_bdf *bdf,
+			      struct pcibk_xdev *owner)
+{
+	struct pcibk_dev *pd;
+
+	mutex_lock(&pcibk_lock);
+	pd = pcibk_dev_find(bdf);
+	if (!pd)
+		pd = ERR_PTR(-ENODEV);
+	else if (pd->owner)
+		pd = ERR_PTR(-EBUSY);
+	else
+		pd->owner = owner;
+	mutex_unlock(&pcibk_lock);
+	return pd;
+}
+
+/*
+ * Take a function back from its guest: whatever the guest left running
+ * is stopped and the function reset and restored, ready for the next one.
+ */
+void pcibk_release(struct pcibk_dev *pd)
+{
+	struct pci_dev *pdev = pd->pdev;
+	bool removed;
+
+	pcibk_quiesce(pdev, false);
+	pcibk_restore(pd);
+
+	mutex_lock(&pcibk_lock);
+	pd->owner = NULL;
+	removed = pd->removed;
+	mutex_unlock(&pcibk_lock);
+
+	if (removed) {
+		pci_disable_device(pdev);
+		pcibk_free(pd);
+	}
 }
 
 static ssize_t new_slot_store(struct device_driver *drv, const char *buf,

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared backend plumbing, kernel only: see xenbus_be.h.
+ */
+
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <xen/events.h>
+#include <xen/xenbus.h>
+
+#include <xsplit/xenbus_be.h>
+
+int xsplit_be_read_frontend(struct xenbus_device *xdev, const char *ref_key,
+			    unsigned int nr_refs, grant_ref_t *refs,
+			    evtchn_port_t *port)
+{
+	char key[32];
+	unsigned int i;
+	int n;
+
+	if (!nr_refs || nr_refs > XSPLIT_BE_MAX_REFS)
+		return -EINVAL;
+
+	for (i = 0; i < nr_refs; i++) {
+		if (nr_refs == 1)
+			strscpy(key, ref_key, sizeof(key));
+		else
+			snprintf(key, sizeof(key), "%s%u", ref_key, i);
+		n = xenbus_scanf(XBT_NIL, xdev->otherend, key, "%u", &refs[i]);
+		if (n != 1)
+			return n < 0 ? n : -EINVAL;
+	}
+	n = xenbus_scanf(XBT_NIL, xdev->otherend, "event-channel", "%u", port);
+	if (n != 1)
+		return n < 0 ? n : -EINVAL;
+	return 0;
+}
+
+int xsplit_be_chan_connect(struct xenbus_device *xdev,
+			   struct xsplit_be_chan *ch, const grant_ref_t *refs,
+			   unsigned int nr_refs, evtchn_port_t port,
+			   irq_handler_t handler, const char *name,
+			   void *dev_id)
+{
+	/* xenbus_map_ring_valloc() takes a non-const array. */
+	grant_ref_t copy[XSPLIT_BE_MAX_REFS];
+	void *ring;
+	int irq, ret;
+
+	if (WARN_ON(ch->ring || ch->irq))
+		return -EBUSY;
+	if (!nr_refs || nr_refs > XSPLIT_BE_MAX_REFS)
+		return -EINVAL;
+	memcpy(copy, refs, nr_refs * sizeof(*refs));
+
+	ret = xenbus_map_ring_valloc(xdev, copy, nr_refs, &ring);
+	if (ret) {
+		xenbus_dev_fatal(xdev, ret, "mapping %u page(s) granted by domain %d",
+				 nr_refs, xdev->otherend_id);
+		return ret;
+	}
+
+	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(xdev,
+							    port, handler, 0,
+							    name, dev_id);
+	if (irq < 0) {
+		xenbus_dev_fatal(xdev, irq, "binding event channel %u of domain %d",
+				 port, xdev->otherend_id);
+		xenbus_unmap_ring_vfree(xdev, ring);
+		return irq;
+	}
+	ch->ring = ring;
+	ch->irq = irq;
+	return 0;
+}
+
+void xsplit_be_chan_disconnect(struct xenbus_device *xdev,
+			       struct xsplit_be_chan *ch, void *dev_id)
+{
+	/* The handler must be gone before the pages it reads are. */
+	if (ch->irq) {
+		unbind_from_irqhandler(ch->irq, dev_id);
+		ch->irq = 0;
+	}
+	if (ch->ring) {
+		xenbus_unmap_ring_vfree(xdev, ch->ring);
+		ch->ring = NULL;
+	}
+}
+
+bool xsplit_be_follow_close(struct xenbus_device *xdev,
+			    enum xenbus_state fe_state)
+{
+	switch (fe_state) {
+	case XenbusStateClosing:
+		xenbus_switch_state(xdev, XenbusStateClosing);
+		return false;
+	case XenbusStateClosed:
+		xenbus_switch_state(xdev, XenbusStateClosed);
+		/* Still online: the toolstack may reconnect a new frontend. */
+		return !xenbus_dev_is_online(xdev);
+	case XenbusStateUnknown:
+		return true;
+	default:
+		return false;
+	}
+}

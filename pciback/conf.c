@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The config-space engine (include/xsplit/pci_conf.c) on a real function:
+ * hardware access through the PCI core, BARs from the kernel's resources.
+ */
+
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "pciback.h"
+
+static int pcibk_hw_read(void *ctx, u32 off, u32 size, u32 *val)
+{
+	struct pci_dev *pdev = ctx;
+	u16 w;
+	u8 b;
+	int ret;
+
+	switch (size) {
+	case 1:
+		ret = pci_read_config_byte(pdev, off, &b);
+		*val = b;
+		break;
+	case 2:
+		ret = pci_read_config_word(pdev, off, &w);
+		*val = w;
+		break;
+	default:
+		ret = pci_read_config_dword(pdev, off, val);
+		break;
+	}
+	return pcibios_err_to_errno(ret);
+}
+
+static int pcibk_hw_write(void *ctx, u32 off, u32 size, u32 val)
+{
+	struct pci_dev *pdev = ctx;
+	int ret;
+
+	switch (size) {
+	case 1:
+		ret = pci_write_config_byte(pdev, off, val);
+		break;
+	case 2:
+		ret = pci_write_config_word(pdev, off, val);
+		break;
+	default:
+		ret = pci_write_config_dword(pdev, off, val);
+		break;
+	}
+	return pcibios_err_to_errno(ret);
+}
+
+/*
+ * The engine never sizes a BAR on the device: it takes what the kernel
+ * assigned, which is also what libxl granted the guest from sysfs.
+ */
+static void pcibk_bar_of(struct pci_dev *pdev, int i,
+			 struct xsplit_pcicfg_bar *b)
+{
+	const struct resource *r = &pdev->resource[i];
+	unsigned long fl = pci_resource_flags(pdev, i);
+
+	memset(b, 0, sizeof(*b));
+	if (!pci_resource_len(pdev, i) || !(fl & (IORESOURCE_IO | IORESOURCE_MEM)))
+		return;
+	b->addr = r->start;
+	b->size = resource_size(r);
+	if (fl & IORESOURCE_IO)
+		b->flags = XSPLIT_PCICFG_BAR_IO;
+	else if (i == PCI_ROM_RESOURCE)
+		b->flags = 0;
+	else if (fl & IORESOURCE_MEM_64)
+		b->flags = XSPLIT_PCICFG_BAR_MEM64;
+	if ((fl & IORESOURCE_PREFETCH) && i != PCI_ROM_RESOURCE)
+		b->flags |= XSPLIT_PCICFG_BAR_PREFETCH;
+}
+
+int pcibk_conf_attach(struct pcibk_export *ex)
+{
+	struct pci_dev *pdev = ex->pd->pdev;
+	struct xsplit_pcicfg_bar bars[XSPLIT_PCICFG_NR_BARS];
+	struct xsplit_pcicfg_hw hw = {
+		.read = pcibk_hw_read,
+		.write = pcibk_hw_write,
+		.ctx = pdev,
+	};
+	int i, ret;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
+		pcibk_bar_of(pdev, i, &bars[i]);
+	pcibk_bar_of(pdev, PCI_ROM_RESOURCE, &bars[XSPLIT_PCICFG_ROM]);
+
+	ex->cfg = kzalloc(sizeof(*ex->cfg), GFP_KERNEL);
+	if (!ex->cfg)
+		return -ENOMEM;
+	ret = xsplit_pcicfg_init(ex->cfg, &hw, bars, pdev->cfg_size, ex->flags);
+	if (ret) {
+		pci_warn(pdev, "cannot virtualise config space (%pe)\n",
+			 ERR_PTR(ret));
+		kfree(ex->cfg);
+		ex->cfg = NULL;
+		return ret;
+	}
+	/*
+	 * A PV guest binds INTx to the PIRQ it reads here; libxl mapped the
+	 * GSI dom0 knows the function by to that same PIRQ number.
+	 */
+	if (pdev->irq > 0 && pdev->irq < 256)
+		xsplit_pcicfg_set_irq_line(ex->cfg, pdev->irq);
+	return 0;
+}
+
+void pcibk_conf_detach(struct pcibk_export *ex)
+{
+	kfree(ex->cfg);
+	ex->cfg = NULL;
+}

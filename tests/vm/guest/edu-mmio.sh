@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of the passthrough tests (busybox sh in a PV domU): find the
+# edu among the functions pcifront gave us and use it by direct MMIO.
+#   edu-mmio.sh [WAIT_READY]   with WAIT_READY, print READY and wait for
+#                              dom0 to take the device away
+. /lib/xsplit/guest-lib.sh
+
+edu=
+n=0
+while [ -z "$edu" ] && [ $n -lt 300 ]; do
+	for d in /sys/bus/pci/devices/*; do
+		[ -e "$d/vendor" ] || continue
+		if [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x11e8 ]; then
+			edu=$d
+		fi
+	done
+	[ -n "$edu" ] || { sleep 0.1; n=$((n + 1)); }
+done
+[ -n "$edu" ] || { echo "no edu device appeared"; ls /sys/bus/pci/devices; exit 1; }
+echo "edu at $(basename $edu)"
+
+# BAR0 as the guest sees it: the backend must give the real address.
+bar0=$(head -n 1 $edu/resource | cut -d' ' -f1)
+echo "bar0 $bar0"
+echo 1 >$edu/enable 2>/dev/null
+
+# The identification register: 0x010000ed for QEMU's edu.
+echo "id $(devmem $((bar0)) 32)"
+# Liveness: the device returns the bitwise inverse of what is written.
+devmem $((bar0 + 4)) 32 0x12345678
+echo "inverse $(devmem $((bar0 + 4)) 32)"
+# Factorial of 5 through the device.
+devmem $((bar0 + 8)) 32 5
+n=0
+while [ $(( $(devmem $((bar0 + 0x20)) 32) & 1 )) -ne 0 ] && [ $n -lt 100 ]; do
+	sleep 0.01
+	n=$((n + 1))
+done
+echo "fact5 $(devmem $((bar0 + 8)) 32)"
+echo "command $(cat $edu/config 2>/dev/null | head -c 6 | tail -c 2 | od -An -tx1 | tr -d ' ')"
+if [ "${1:-}" = WAIT_READY ]; then
+	echo READY
+	n=0
+	while [ -e "$edu" ] && [ $n -lt 900 ]; do sleep 0.1; n=$((n + 1)); done
+	[ -e "$edu" ] || echo "edu removed"
+fi
