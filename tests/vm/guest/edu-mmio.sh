@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of the passthrough tests (busybox sh in a PV domU): find the
 # edu among the functions pcifront gave us and use it by direct MMIO.
-#   edu-mmio.sh [WAIT_READY]   with WAIT_READY, print READY and wait for
-#                              dom0 to take the device away
+#   edu-mmio.sh [IRQ [WAIT_READY]]
+#     IRQ: msi or intx: also load xsplit-test-edu.ko (passed with --file)
+#          to take the device's interrupt that way; "-" to skip
+#     WAIT_READY: then print READY and wait for dom0 to take the device
+#          away
 . /lib/xsplit/guest-lib.sh
 
 edu=
@@ -38,9 +41,19 @@ while [ $(( $(devmem $((bar0 + 0x20)) 32) & 1 )) -ne 0 ] && [ $n -lt 100 ]; do
 done
 echo "fact5 $(devmem $((bar0 + 8)) 32)"
 echo "command $(cat $edu/config 2>/dev/null | head -c 6 | tail -c 2 | od -An -tx1 | tr -d ' ')"
-if [ "${1:-}" = WAIT_READY ]; then
+case ${1:--} in
+msi|intx)
+	insmod /xsplit-guest/xsplit-test-edu.ko irq_mode=$1 || echo "edu-test: insmod failed"
+	dmesg | grep -o 'xsplit-test-edu: .*' | sed 's/^/edu-test: /'
+	# Let go of it, so that a detach finds no driver in the way.
+	echo $(basename $edu) >/sys/bus/pci/drivers/xsplit-test-edu/unbind
+	;;
+esac
+if [ "${2:-}" = WAIT_READY ]; then
 	echo READY
 	n=0
 	while [ -e "$edu" ] && [ $n -lt 900 ]; do sleep 0.1; n=$((n + 1)); done
 	[ -e "$edu" ] || echo "edu removed"
+	# Stay up while pcifront finishes the handshake dom0 waits for.
+	sleep 5
 fi

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xsplit-test-edu: a test-only PCI driver for QEMU's "edu" teaching device
+ * (1234:11e8, register map in QEMU's docs/specs/edu.rst), loaded in a
+ * guest the device was passed through to. It proves the guest drives the
+ * device itself: MMIO to its BAR, and its interrupt (INTx or MSI, as
+ * asked) delivered to the guest. Each step prints one line
+ * "xsplit-test-edu: <step> ok|FAIL ..." for the test to read from dmesg.
+ */
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+
+#define EDU_ID			0x00
+#define EDU_LIVENESS		0x04
+#define EDU_FACTORIAL		0x08
+#define EDU_STATUS		0x20
+#define EDU_STATUS_COMPUTING	0x01
+#define EDU_STATUS_IRQ_FACT	0x80
+#define EDU_IRQ_STATUS		0x24
+#define EDU_IRQ_RAISE		0x60
+#define EDU_IRQ_ACK		0x64
+#define EDU_IRQ_FACT_DONE	0x01	/* what the device raises for a factorial */
+#define EDU_IRQ_TEST		0x5a00
+
+#define EDU_ID_MASK		0xff
+#define EDU_ID_LOW		0xed
+
+static char *irq_mode = "msi";
+module_param(irq_mode, charp, 0444);
+MODULE_PARM_DESC(irq_mode, "Interrupt to use: msi or intx");
+
+struct edu {
+	void __iomem *bar;
+	struct completion done;
+	u32 irq_seen;
+	unsigned int irqs;
+};
+
+static irqreturn_t edu_irq(int irq, void *data)
+{
+	struct edu *edu = data;
+	u32 st = ioread32(edu->bar + EDU_IRQ_STATUS);
+
+	if (!st)
+		return IRQ_NONE;	/* INTx may be shared */
+	iowrite32(st, edu->bar + EDU_IRQ_ACK);
+	edu->irq_seen |= st;
+	edu->irqs++;
+	complete(&edu->done);
+	return IRQ_HANDLED;
+}
+
+static bool edu_wait_irq(struct edu *edu, u32 want)
+{
+	if (!wait_for_completion_timeout(&edu->done, msecs_to_jiffies(5000)))
+		return false;
+	return (edu->irq_seen & want) == want;
+}
+
+static void edu_report(struct pci_dev *pdev, const char *step, bool ok,
+		       u32 val)
+{
+	pci_info(pdev, "xsplit-test-edu: %s %s 0x%x\n", step, ok ? "ok" : "FAIL",
+		 val);
+}
+
+static int edu_run(struct pci_dev *pdev, struct edu *edu)
+{
+	unsigned int flags = strcmp(irq_mode, "intx") ? PCI_IRQ_MSI :
+							PCI_IRQ_LEGACY;
+	u32 v;
+	int ret, n;
+
+	v = ioread32(edu->bar + EDU_ID);
+	edu_report(pdev, "id", (v & EDU_ID_MASK) == EDU_ID_LOW, v);
+
+	iowrite32(0x12345678, edu->bar + EDU_LIVENESS);
+	v = ioread32(edu->bar + EDU_LIVENESS);
+	edu_report(pdev, "liveness", v == ~0x12345678u, v);
+
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, flags);
+	if (ret < 0) {
+		edu_report(pdev, "irq-setup", false, -ret);
+		return ret;
+	}
+	ret = request_irq(pci_irq_vector(pdev, 0), edu_irq,
+			  flags == PCI_IRQ_LEGACY ? IRQF_SHARED : 0,
+			  "xsplit-test-edu", edu);
+	if (ret) {
+		edu_report(pdev, "irq-setup", false, -ret);
+		pci_free_irq_vectors(pdev);
+		return ret;
+	}
+	pci_info(pdev, "xsplit-test-edu: irq-setup ok %s irq %d\n",
+		 pdev->msi_enabled ? "msi" : "intx", pci_irq_vector(pdev, 0));
+
+	/* An interrupt on demand ... */
+	reinit_completion(&edu->done);
+	iowrite32(EDU_IRQ_TEST, edu->bar + EDU_IRQ_RAISE);
+	edu_report(pdev, "irq-raise", edu_wait_irq(edu, EDU_IRQ_TEST),
+		   edu->irq_seen);
+
+	/* ... and one at the end of a computation: 7! = 5040. */
+	reinit_completion(&edu->done);
+	iowrite32(EDU_STATUS_IRQ_FACT, edu->bar + EDU_STATUS);
+	iowrite32(7, edu->bar + EDU_FACTORIAL);
+	ret = edu_wait_irq(edu, EDU_IRQ_FACT_DONE);
+	for (n = 0; n < 1000 && (ioread32(edu->bar + EDU_STATUS) &
+				 EDU_STATUS_COMPUTING); n++)
+		usleep_range(100, 200);
+	v = ioread32(edu->bar + EDU_FACTORIAL);
+	edu_report(pdev, "factorial-irq", ret && v == 5040, v);
+	iowrite32(0, edu->bar + EDU_STATUS);
+
+	free_irq(pci_irq_vector(pdev, 0), edu);
+	pci_free_irq_vectors(pdev);
+	pci_info(pdev, "xsplit-test-edu: done, %u interrupt(s)\n", edu->irqs);
+	return 0;
+}
+
+static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct edu *edu;
+	int ret;
+
+	edu = devm_kzalloc(&pdev->dev, sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	init_completion(&edu->done);
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pcim_iomap_regions(pdev, BIT(0), "xsplit-test-edu");
+	if (ret)
+		return ret;
+	edu->bar = pcim_iomap_table(pdev)[0];
+	pci_set_drvdata(pdev, edu);
+	edu_run(pdev, edu);
+	return 0;
+}
+
+static const struct pci_device_id edu_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x11e8) },
+	{ }
+};
+
+static struct pci_driver edu_driver = {
+	.name = "xsplit-test-edu",
+	.id_table = edu_ids,
+	.probe = edu_probe,
+};
+module_pci_driver(edu_driver);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("xsplit test bed: drives QEMU's edu device (test use only)");
