@@ -71,6 +71,7 @@ static int edu_run(struct pci_dev *pdev, struct edu *edu)
 {
 	unsigned int flags = strcmp(irq_mode, "intx") ? PCI_IRQ_MSI :
 							PCI_IRQ_LEGACY;
+	bool got;
 	u32 v;
 	int ret, n;
 
@@ -100,8 +101,8 @@ static int edu_run(struct pci_dev *pdev, struct edu *edu)
 	/* An interrupt on demand ... */
 	reinit_completion(&edu->done);
 	iowrite32(EDU_IRQ_TEST, edu->bar + EDU_IRQ_RAISE);
-	edu_report(pdev, "irq-raise", edu_wait_irq(edu, EDU_IRQ_TEST),
-		   edu->irq_seen);
+	got = edu_wait_irq(edu, EDU_IRQ_TEST);
+	edu_report(pdev, "irq-raise", got, edu->irq_seen);
 
 	/* ... and one at the end of a computation: 7! = 5040. */
 	reinit_completion(&edu->done);
@@ -138,6 +139,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 	edu->bar = pcim_iomap_table(pdev)[0];
+	/* An MSI is a memory write by the device. */
+	pci_set_master(pdev);
 	pci_set_drvdata(pdev, edu);
 	edu_run(pdev, edu);
 	return 0;
