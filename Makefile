@@ -39,7 +39,8 @@ FUZZ_CFLAGS ?= -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined
 UNIT_DIR := $(TOP)/build/unit
 SHARED_SRC := $(TOP)/include/xsplit/ring_check.c $(TOP)/include/xsplit/bdf.c \
 	      $(TOP)/include/xsplit/pci_op.c $(TOP)/include/xsplit/pci_conf.c \
-	      $(TOP)/include/xsplit/vpci.c $(TOP)/include/xsplit/pci_opts.c
+	      $(TOP)/include/xsplit/vpci.c $(TOP)/include/xsplit/pci_opts.c \
+	      $(TOP)/include/xsplit/bar_page.c
 SHARED_HDR := $(wildcard $(TOP)/include/xsplit/*.h)
 UNIT_SRC := $(TOP)/tests/unit/unit.c $(wildcard $(TOP)/tests/unit/test_*.c)
 

@@ -7,7 +7,17 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 
+#include <xsplit/bar_page.h>
+
 #include "pciback.h"
+
+static bool force_shared_pages;
+module_param(force_shared_pages, bool, 0644);
+MODULE_PARM_DESC(force_shared_pages,
+		 "Pass functions through even when a BAR shares a 4 KiB page with another device's (the guest can then reach that device)");
+
+/* Most memory ranges of other functions looked at; ample for any host. */
+#define PCIBK_MAX_RANGES	4096
 
 static int pcibk_hw_read(void *ctx, u32 off, u32 size, u32 *val)
 {
@@ -74,6 +84,78 @@ static void pcibk_bar_of(struct pci_dev *pdev, int i,
 		b->flags = XSPLIT_PCICFG_BAR_MEM64;
 	if ((fl & IORESOURCE_PREFETCH) && i != PCI_ROM_RESOURCE)
 		b->flags |= XSPLIT_PCICFG_BAR_PREFETCH;
+}
+
+static bool pcibk_is_mem_bar(const struct pci_dev *pdev, int i)
+{
+	return pci_resource_len(pdev, i) &&
+	       (pci_resource_flags(pdev, i) & IORESOURCE_MEM);
+}
+
+/* Memory BARs and ROMs of every function but @pdev. */
+static unsigned int pcibk_other_ranges(struct pci_dev *pdev,
+				       struct xsplit_range *r,
+				       struct pci_dev **owner)
+{
+	struct pci_dev *o = NULL;
+	unsigned int n = 0;
+	int i;
+
+	for_each_pci_dev(o) {
+		if (o == pdev)
+			continue;
+		/* BARs 0-5 and the ROM are resources 0-6. */
+		for (i = 0; i <= PCI_ROM_RESOURCE && n < PCIBK_MAX_RANGES; i++) {
+			if (!pcibk_is_mem_bar(o, i))
+				continue;
+			r[n].start = pci_resource_start(o, i);
+			r[n].end = pci_resource_end(o, i);
+			owner[n++] = o;
+		}
+	}
+	return n;
+}
+
+/*
+ * A guest maps whole pages: a BAR that shares one with another device's
+ * would hand it part of that device. Refused unless the administrator
+ * forces it.
+ */
+int pcibk_check_bar_pages(struct pci_dev *pdev)
+{
+	struct xsplit_range *others, bar;
+	struct pci_dev **owner;
+	unsigned int n;
+	int i, hit, ret = 0;
+
+	others = kvcalloc(PCIBK_MAX_RANGES, sizeof(*others), GFP_KERNEL);
+	owner = kvcalloc(PCIBK_MAX_RANGES, sizeof(*owner), GFP_KERNEL);
+	if (!others || !owner) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	n = pcibk_other_ranges(pdev, others, owner);
+
+	for (i = 0; i <= PCI_ROM_RESOURCE && !ret; i++) {
+		if (!pcibk_is_mem_bar(pdev, i))
+			continue;
+		bar.start = pci_resource_start(pdev, i);
+		bar.end = pci_resource_end(pdev, i);
+		hit = xsplit_bar_page_conflict(&bar, others, n);
+		if (hit < 0)
+			continue;
+		pci_warn(pdev, "BAR %d %pR shares a 4 KiB page with %s %pa-%pa%s\n",
+			 i, &pdev->resource[i], pci_name(owner[hit]),
+			 &others[hit].start, &others[hit].end,
+			 force_shared_pages ? " (forced: the guest can reach it)" :
+			 "; refused (force_shared_pages=1 to allow)");
+		if (!force_shared_pages)
+			ret = -EBUSY;
+	}
+out:
+	kvfree(owner);
+	kvfree(others);
+	return ret;
 }
 
 int pcibk_conf_attach(struct pcibk_export *ex)

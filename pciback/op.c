@@ -82,7 +82,7 @@ static int pcibk_conf_read(struct pcibk_export *ex, struct xsplit_pci_op *op)
 	u32 val = 0;
 	int ret;
 
-	ex->stats.conf_reads++;
+	ex->pd->stats.conf_reads++;
 	ret = xsplit_pcicfg_read(ex->cfg, op->offset, op->size, &val);
 	op->value = ret ? ~0u : val;
 	return ret;
@@ -93,10 +93,10 @@ static int pcibk_conf_write(struct pcibk_export *ex, struct xsplit_pci_op *op)
 	struct pci_dev *pdev = ex->pd->pdev;
 	int ret;
 
-	ex->stats.conf_writes++;
+	ex->pd->stats.conf_writes++;
 	ret = xsplit_pcicfg_write(ex->cfg, op->offset, op->size, op->value);
 	if (ret == XSPLIT_PCICFG_DROPPED) {
-		ex->stats.dropped_writes++;
+		ex->pd->stats.dropped_writes++;
 		pci_info_ratelimited(pdev, "domain %d: config write of %d byte(s) at 0x%x (0x%x) refused in part\n",
 				     ex->pd->owner->xdev->otherend_id,
 				     op->size, op->offset, op->value);
@@ -117,7 +117,7 @@ static int pcibk_enable_msi(struct pcibk_export *ex, struct xsplit_pci_op *op)
 	struct pci_dev *pdev = ex->pd->pdev;
 	int ret, pirq;
 
-	ex->stats.msi_ops++;
+	ex->pd->stats.msi_ops++;
 	if (!ex->cfg->msi_cap)
 		return -EPERM;
 	if (pdev->msi_enabled || pdev->msix_enabled)
@@ -138,7 +138,7 @@ static int pcibk_disable_msi(struct pcibk_export *ex, struct xsplit_pci_op *op)
 {
 	struct pci_dev *pdev = ex->pd->pdev;
 
-	ex->stats.msi_ops++;
+	ex->pd->stats.msi_ops++;
 	if (pdev->msi_enabled)
 		pci_disable_msi(pdev);
 	/* Back on INTx: the guest may rebind the line's PIRQ. */
@@ -154,7 +154,7 @@ static int pcibk_enable_msix(struct pcibk_export *ex, struct xsplit_pci_op *op,
 	u32 i, n = op->nr_msix;
 	int ret = 0, pirq;
 
-	ex->stats.msi_ops++;
+	ex->pd->stats.msi_ops++;
 	if (pdev->msi_enabled || pdev->msix_enabled)
 		return -EBUSY;
 
@@ -187,7 +187,7 @@ static int pcibk_disable_msix(struct pcibk_export *ex,
 {
 	struct pci_dev *pdev = ex->pd->pdev;
 
-	ex->stats.msi_ops++;
+	ex->pd->stats.msi_ops++;
 	if (pdev->msix_enabled)
 		pci_disable_msix(pdev);
 	op->value = pdev->irq > 0 ? pdev->irq : 0;
@@ -212,7 +212,7 @@ static int pcibk_dispatch(struct pcibk_xdev *px, struct xsplit_pci_op *op,
 		err = XEN_PCI_ERR_dev_not_found;
 	if (err != XEN_PCI_ERR_success) {
 		if (ex)
-			ex->stats.bad_ops++;
+			ex->pd->stats.bad_ops++;
 		return err;
 	}
 
@@ -237,7 +237,7 @@ static int pcibk_dispatch(struct pcibk_xdev *px, struct xsplit_pci_op *op,
 		break;
 	}
 	if (err)
-		ex->stats.bad_ops++;
+		ex->pd->stats.bad_ops++;
 	return pcibk_errno_to_pci_err(err);
 }
 

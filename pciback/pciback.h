@@ -19,6 +19,15 @@
 
 struct pcibk_xdev;
 
+/* Counters of a function's current (or last) guest, shown in sysfs. */
+struct pcibk_stats {
+	u64 conf_reads;
+	u64 conf_writes;
+	u64 dropped_writes;	/* refused bits, see xsplit_pcicfg_write() */
+	u64 msi_ops;
+	u64 bad_ops;		/* answered with an error code */
+};
+
 /* A PCI function bound to the pciback driver, ready to be given to a guest. */
 struct pcibk_dev {
 	struct list_head node;
@@ -27,19 +36,13 @@ struct pcibk_dev {
 	bool permissive;
 	/* The guest connection it is exported to, or NULL; under pcibk_lock. */
 	struct pcibk_xdev *owner;
+	/* Where that guest sees it, and what it did: under owner->lock. */
+	struct xsplit_bdf vaddr;
+	struct pcibk_stats stats;
 	/* Unbound from pciback while a guest had it: freed on release. */
 	bool removed;
 	/* Config state found at seizing, restored for every next owner. */
 	struct pci_saved_state *saved;
-};
-
-/* Counters of one exported function, shown in sysfs. */
-struct pcibk_stats {
-	u64 conf_reads;
-	u64 conf_writes;
-	u64 dropped_writes;	/* refused bits, see xsplit_pcicfg_write() */
-	u64 msi_ops;
-	u64 bad_ops;		/* answered with an error code */
 };
 
 /* One function as exported to one guest. */
@@ -51,7 +54,6 @@ struct pcibk_export {
 	u32 flags;			/* XSPLIT_PCICFG_PERMISSIVE, ... */
 	bool msitranslate;
 	struct xsplit_pcicfg *cfg;
-	struct pcibk_stats stats;
 };
 
 /* Passthrough mode: expose real addresses rather than one virtual bus. */
@@ -88,6 +90,7 @@ int pcibk_xenbus_register(void);
 void pcibk_xenbus_unregister(void);
 
 /* conf.c: the config engine on a real pci_dev */
+int pcibk_check_bar_pages(struct pci_dev *pdev);
 int pcibk_conf_attach(struct pcibk_export *ex);
 void pcibk_conf_detach(struct pcibk_export *ex);
 

@@ -455,6 +455,50 @@ static ssize_t do_flr_store(struct device_driver *drv, const char *buf,
 }
 static DRIVER_ATTR_WO(do_flr);
 
+/*
+ * Per function, under /sys/bus/pci/devices/BDF/ while pciback holds it:
+ * which guest has it and what that guest has done with it.
+ */
+static ssize_t xsplit_guest_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct pcibk_dev *pd = dev_get_drvdata(dev);
+	ssize_t len;
+
+	mutex_lock(&pcibk_lock);
+	if (pd->owner)
+		len = sysfs_emit(buf, "domain %d as %04x:%02x:%02x.%u\n",
+				 pd->owner->xdev->otherend_id, pd->vaddr.domain,
+				 pd->vaddr.bus, PCI_SLOT(pd->vaddr.devfn),
+				 PCI_FUNC(pd->vaddr.devfn));
+	else
+		len = sysfs_emit(buf, "none\n");
+	mutex_unlock(&pcibk_lock);
+	return len;
+}
+static DEVICE_ATTR_RO(xsplit_guest);
+
+static ssize_t xsplit_stats_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct pcibk_dev *pd = dev_get_drvdata(dev);
+	const struct pcibk_stats *st = &pd->stats;
+
+	/* Counters of a live guest move under us; each is read once. */
+	return sysfs_emit(buf, "conf_reads %llu\nconf_writes %llu\ndropped_writes %llu\nmsi_ops %llu\nbad_ops %llu\n",
+			  READ_ONCE(st->conf_reads), READ_ONCE(st->conf_writes),
+			  READ_ONCE(st->dropped_writes), READ_ONCE(st->msi_ops),
+			  READ_ONCE(st->bad_ops));
+}
+static DEVICE_ATTR_RO(xsplit_stats);
+
+static struct attribute *pcibk_dev_attrs[] = {
+	&dev_attr_xsplit_guest.attr,
+	&dev_attr_xsplit_stats.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(pcibk_dev);
+
 static struct attribute *pcibk_attrs[] = {
 	&driver_attr_new_slot.attr,
 	&driver_attr_remove_slot.attr,
@@ -481,6 +525,7 @@ static struct pci_driver pcibk_driver = {
 	.probe = pcibk_probe,
 	.remove = pcibk_remove,
 	.groups = pcibk_groups,
+	.driver.dev_groups = pcibk_dev_groups,
 };
 
 int pcibk_driver_register(void)

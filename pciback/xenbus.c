@@ -115,16 +115,16 @@ static int pcibk_pick_vaddr(struct pcibk_xdev *px, struct pcibk_export *ex)
 static void pcibk_unexport(struct pcibk_xdev *px, struct pcibk_export *ex)
 {
 	struct pci_dev *pdev = ex->pd->pdev;
+	const struct pcibk_stats *st = &ex->pd->stats;
 
 	list_del(&ex->node);
 	pcibk_op_teardown(ex);
 	xen_unregister_device_domain_owner(pdev);
 	pcibk_conf_detach(ex);
-	pcibk_release(ex->pd);
 	pci_info(pdev, "taken back from domain %d (%llu config reads, %llu writes, %llu refused in part, %llu bad ops)\n",
-		 px->xdev->otherend_id, ex->stats.conf_reads,
-		 ex->stats.conf_writes, ex->stats.dropped_writes,
-		 ex->stats.bad_ops);
+		 px->xdev->otherend_id, st->conf_reads, st->conf_writes,
+		 st->dropped_writes, st->bad_ops);
+	pcibk_release(ex->pd);
 	kfree(ex);
 }
 
@@ -175,6 +175,11 @@ static int pcibk_export(struct pcibk_xdev *px, unsigned int n,
 	if (opts.power_mgmt)
 		ex->flags |= XSPLIT_PCICFG_POWER_MGMT;
 
+	ret = pcibk_check_bar_pages(pd->pdev);
+	if (ret) {
+		xenbus_dev_fatal(xdev, ret, "%s shares a page with another device", name);
+		goto release;
+	}
 	ret = pcibk_pick_vaddr(px, ex);
 	if (ret) {
 		xenbus_dev_fatal(xdev, ret, "no virtual slot left for %s", name);
@@ -195,6 +200,8 @@ static int pcibk_export(struct pcibk_xdev *px, unsigned int n,
 		xen_register_device_domain_owner(pd->pdev, xdev->otherend_id);
 	}
 	list_add_tail(&ex->node, &px->exports);
+	pd->vaddr = ex->vaddr;
+	memset(&pd->stats, 0, sizeof(pd->stats));
 
 	/* The frontend parses vdev-N with %x; the two-digit function is usage. */
 	snprintf(key, sizeof(key), "vdev-%u", n);
