@@ -97,9 +97,10 @@ static int pcibk_conf_write(struct pcibk_export *ex, struct xsplit_pci_op *op)
 	ret = xsplit_pcicfg_write(ex->cfg, op->offset, op->size, op->value);
 	if (ret == XSPLIT_PCICFG_DROPPED) {
 		ex->pd->stats.dropped_writes++;
-		pci_info_ratelimited(pdev, "domain %d: config write of %d byte(s) at 0x%x (0x%x) refused in part\n",
-				     ex->pd->owner->xdev->otherend_id,
-				     op->size, op->offset, op->value);
+		if (__ratelimit(&ex->pd->owner->log_rs))
+			pci_info(pdev, "domain %d: config write of %d byte(s) at 0x%x (0x%x) refused in part\n",
+				 ex->pd->owner->xdev->otherend_id, op->size,
+				 op->offset, op->value);
 		/* Real hardware ignores writes to read-only bits, so must we. */
 		return 0;
 	}
@@ -199,20 +200,21 @@ static int pcibk_dispatch(struct pcibk_xdev *px, struct xsplit_pci_op *op,
 			  u32 *vector)
 {
 	struct pcibk_export *ex = pcibk_find_export(px, op);
-	u32 cfg_size = PCI_CFG_SPACE_SIZE, msix = 0;
+	u32 cfg_size, msix;
 	int err;
 
-	/* Unknown addresses first: the checker's own order, see pci_op.h. */
-	if (ex) {
-		cfg_size = ex->cfg->cfg_size;
-		msix = ex->cfg->msix_table_size;
-	}
+	/*
+	 * The device is found before anything asked of it is judged, as the
+	 * checker does for impossible addresses: a guest learns nothing about
+	 * functions it was not given.
+	 */
+	if (!ex)
+		return XEN_PCI_ERR_dev_not_found;
+	cfg_size = ex->cfg->cfg_size;
+	msix = ex->cfg->msix_table_size;
 	err = xsplit_pci_op_check(op, cfg_size, msix);
-	if (err == XEN_PCI_ERR_success && !ex)
-		err = XEN_PCI_ERR_dev_not_found;
 	if (err != XEN_PCI_ERR_success) {
-		if (ex)
-			ex->pd->stats.bad_ops++;
+		ex->pd->stats.bad_ops++;
 		return err;
 	}
 
@@ -244,12 +246,13 @@ static int pcibk_dispatch(struct pcibk_xdev *px, struct xsplit_pci_op *op,
 static void pcibk_log_bad_op(struct pcibk_xdev *px,
 			     const struct xsplit_pci_op *op, int err)
 {
-	dev_info_ratelimited(&px->xdev->dev,
-			     "domain %d: op %u on %04x:%02x:%02x.%u (offset %d size %d value 0x%x) refused: error %d\n",
-			     px->xdev->otherend_id, op->cmd, op->domain,
-			     op->bus, PCI_SLOT(op->devfn & 0xff),
-			     PCI_FUNC(op->devfn & 0xff), op->offset, op->size,
-			     op->value, err);
+	if (!__ratelimit(&px->log_rs))
+		return;
+	dev_info(&px->xdev->dev,
+		 "domain %d: op %u on %04x:%02x:%02x.%u (offset %d size %d value 0x%x) refused: error %d\n",
+		 px->xdev->otherend_id, op->cmd, op->domain, op->bus,
+		 PCI_SLOT(op->devfn & 0xff), PCI_FUNC(op->devfn & 0xff),
+		 op->offset, op->size, op->value, err);
 }
 
 void pcibk_do_op(struct work_struct *work)

@@ -5,6 +5,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/ratelimit.h>
 #include <linux/workqueue.h>
 #include <xen/xenbus.h>
 #include <xsplit/bdf.h>
@@ -69,6 +70,11 @@ struct pcibk_xdev {
 	struct work_struct op_work;
 	struct xenbus_watch be_watch;
 	bool be_watching;
+	/*
+	 * Each guest's refusals are rate-limited on their own, so that one
+	 * hostile guest cannot hide another's from the log.
+	 */
+	struct ratelimit_state log_rs;
 	/* Ops handled and refused for the connection as a whole. */
 	u64 ops;
 	u64 bad_ops;

@@ -525,7 +525,7 @@ static struct pci_driver pcibk_driver = {
 	.probe = pcibk_probe,
 	.remove = pcibk_remove,
 	.groups = pcibk_groups,
-	.driver.dev_groups = pcibk_dev_groups,
+	.dev_groups = pcibk_dev_groups,
 };
 
 int pcibk_driver_register(void)

@@ -455,6 +455,9 @@ static int pcibk_xb_probe(struct xenbus_device *xdev,
 	mutex_init(&px->lock);
 	INIT_LIST_HEAD(&px->exports);
 	INIT_WORK(&px->op_work, pcibk_do_op);
+	ratelimit_default_init(&px->log_rs);
+	/* Suppressed lines are counted in sysfs, not announced as warnings. */
+	ratelimit_set_flags(&px->log_rs, RATELIMIT_MSG_ON_RELEASE);
 	dev_set_drvdata(&xdev->dev, px);
 
 	ret = xenbus_switch_state(xdev, XenbusStateInitWait);
