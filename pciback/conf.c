@@ -162,11 +162,13 @@ int pcibk_conf_attach(struct pcibk_export *ex)
 {
 	struct pci_dev *pdev = ex->pd->pdev;
 	struct xsplit_pcicfg_bar bars[XSPLIT_PCICFG_NR_BARS];
+	struct xsplit_pcicfg_quirk quirks[XSPLIT_PCICFG_MAX_QUIRKS];
 	struct xsplit_pcicfg_hw hw = {
 		.read = pcibk_hw_read,
 		.write = pcibk_hw_write,
 		.ctx = pdev,
 	};
+	unsigned int nr;
 	int i, ret;
 
 	for (i = 0; i < PCI_STD_NUM_BARS; i++)
@@ -183,6 +185,15 @@ int pcibk_conf_attach(struct pcibk_export *ex)
 		kfree(ex->cfg);
 		ex->cfg = NULL;
 		return ret;
+	}
+	nr = pcibk_quirks_copy(ex->pd, quirks);
+	for (i = 0; i < nr; i++) {
+		const struct xsplit_pcicfg_quirk *q = &quirks[i];
+
+		ret = xsplit_pcicfg_add_quirk(ex->cfg, q->off, q->size, q->mask);
+		if (ret)
+			pci_notice(pdev, "quirk at 0x%x (mask 0x%x) not applied: %pe\n",
+				   q->off, q->mask, ERR_PTR(ret));
 	}
 	/*
 	 * A PV guest binds INTx to the PIRQ it reads here; libxl mapped the

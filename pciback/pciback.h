@@ -42,6 +42,9 @@ struct pcibk_dev {
 	struct pcibk_stats stats;
 	/* Unbound from pciback while a guest had it: freed on release. */
 	bool removed;
+	/* Registers the administrator opened (sysfs "quirks"): next guest on. */
+	unsigned int nr_quirks;
+	struct xsplit_pcicfg_quirk quirks[XSPLIT_PCICFG_MAX_QUIRKS];
 	/* Config state found at seizing, restored for every next owner. */
 	struct pci_saved_state *saved;
 };
@@ -90,6 +93,8 @@ void pcibk_slots_free(void);
 struct pcibk_dev *pcibk_claim(const struct xsplit_bdf *bdf,
 			      struct pcibk_xdev *owner);
 void pcibk_release(struct pcibk_dev *pd);
+unsigned int pcibk_quirks_copy(struct pcibk_dev *pd,
+			       struct xsplit_pcicfg_quirk *out);
 
 /* xenbus.c: the xenbus backend */
 int pcibk_xenbus_register(void);

@@ -421,6 +421,102 @@ static ssize_t permissive_show(struct device_driver *drv, char *buf)
 static DRIVER_ATTR_RW(permissive);
 
 /*
+ * "DDDD:BB:DD.F-REG:SIZE:MASK" (hex): let the guests of a seized function
+ * write (and read from the device) the MASK bits of the SIZE-byte register
+ * at REG, for drivers that need a register the config rules refuse. Takes
+ * effect for the next guest the function is given to; the engine refuses
+ * quirks over BARs and MSI/MSI-X (logged at that point).
+ */
+static int pcibk_parse_quirk(const char *buf, size_t count,
+			     struct xsplit_bdf *bdf,
+			     struct xsplit_pcicfg_quirk *q)
+{
+	const char *dash = memchr(buf, '-', count);
+	unsigned int reg, size, mask;
+	char tail[40];
+	size_t n;
+
+	if (!dash || xsplit_bdf_parse(buf, dash - buf, bdf))
+		return -EINVAL;
+	n = count - (dash + 1 - buf);
+	if (n && dash[n] == '\n')
+		n--;
+	if (!n || n >= sizeof(tail))
+		return -EINVAL;
+	memcpy(tail, dash + 1, n);
+	tail[n] = 0;
+	if (sscanf(tail, "%x:%x:%x", &reg, &size, &mask) != 3)
+		return -EINVAL;
+	if ((size != 1 && size != 2 && size != 4) || reg & (size - 1) ||
+	    reg >= PCI_CFG_SPACE_EXP_SIZE || !mask ||
+	    (size < 4 && mask >> (8 * size)))
+		return -EINVAL;
+	q->off = reg;
+	q->size = size;
+	q->mask = mask;
+	return 0;
+}
+
+static ssize_t quirks_store(struct device_driver *drv, const char *buf,
+			    size_t count)
+{
+	struct xsplit_pcicfg_quirk q;
+	struct pcibk_dev *pd;
+	struct xsplit_bdf bdf;
+	int ret;
+
+	ret = pcibk_parse_quirk(buf, count, &bdf, &q);
+	if (ret)
+		return ret;
+
+	mutex_lock(&pcibk_lock);
+	pd = pcibk_dev_find(&bdf);
+	if (!pd)
+		ret = -ENODEV;
+	else if (pd->nr_quirks == XSPLIT_PCICFG_MAX_QUIRKS)
+		ret = -ENOSPC;
+	else
+		pd->quirks[pd->nr_quirks++] = q;
+	mutex_unlock(&pcibk_lock);
+	if (!ret)
+		dev_notice(&pd->pdev->dev, "quirk: guests may write mask 0x%x of the %u-byte register at 0x%x\n",
+			   q.mask, q.size, q.off);
+	return ret ?: count;
+}
+
+static ssize_t quirks_show(struct device_driver *drv, char *buf)
+{
+	struct pcibk_dev *pd;
+	ssize_t len = 0;
+	unsigned int i;
+
+	mutex_lock(&pcibk_lock);
+	list_for_each_entry(pd, &pcibk_devs, node)
+		for (i = 0; i < pd->nr_quirks; i++)
+			len += sysfs_emit_at(buf, len, "%s-%x:%x:%x\n",
+					     pci_name(pd->pdev),
+					     pd->quirks[i].off,
+					     pd->quirks[i].size,
+					     pd->quirks[i].mask);
+	mutex_unlock(&pcibk_lock);
+	return len;
+}
+static DRIVER_ATTR_RW(quirks);
+
+/* The function's quirks as they are now, for its next guest. */
+unsigned int pcibk_quirks_copy(struct pcibk_dev *pd,
+			       struct xsplit_pcicfg_quirk *out)
+{
+	unsigned int n;
+
+	mutex_lock(&pcibk_lock);
+	n = pd->nr_quirks;
+	memcpy(out, pd->quirks, n * sizeof(*out));
+	mutex_unlock(&pcibk_lock);
+	return n;
+}
+
+/*
  * libxl resets a function through this file before giving it to a guest.
  * The reset runs under the device lock, and only while the function is
  * still ours: a concurrent unbind must not let us reset another driver's
@@ -505,6 +601,7 @@ static struct attribute *pcibk_attrs[] = {
 	&driver_attr_slots.attr,
 	&driver_attr_permissive.attr,
 	&driver_attr_do_flr.attr,
+	&driver_attr_quirks.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(pcibk);

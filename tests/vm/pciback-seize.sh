@@ -45,6 +45,18 @@ check "permissive for a seized function" sysfs_write $DRV/permissive $EDU
 check "permissive lists it" grep -qx "$EDU" $DRV/permissive
 check "permissive for a function we do not hold fails" sh -c "! echo $NIC >$DRV/permissive 2>/dev/null"
 
+# quirks: registers opened for a seized function's next guests.
+check "quirks: add one for the edu" sysfs_write $DRV/quirks "$EDU-40:4:ffff"
+check "quirks: listed" grep -qx "$EDU-40:4:ffff" $DRV/quirks
+check "quirks: unaligned register refused" sh -c "! echo $EDU-41:4:ff >$DRV/quirks 2>/dev/null"
+check "quirks: mask wider than the register refused" sh -c "! echo $EDU-40:1:1ff >$DRV/quirks 2>/dev/null"
+check "quirks: garbage refused" sh -c "! echo $EDU-zz >$DRV/quirks 2>/dev/null"
+check "quirks: a function we do not hold refused" sh -c "! echo $NIC-40:4:1 >$DRV/quirks 2>/dev/null"
+
+# Per-function sysfs while held.
+check_eq "xsplit_guest says no guest" none "$(cat /sys/bus/pci/devices/$EDU/xsplit_guest)"
+check "xsplit_stats readable" grep -q '^conf_reads 0$' /sys/bus/pci/devices/$EDU/xsplit_stats
+
 # do_flr: the edu has no reset method; the failure is reported, not hidden.
 check "do_flr on the edu reports that it cannot reset" sh -c "! echo $EDU >$DRV/do_flr 2>/dev/null"
 check "do_flr on a function we do not hold is refused" sh -c "! echo $NIC >$DRV/do_flr 2>/dev/null"
