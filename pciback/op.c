@@ -135,12 +135,15 @@ static int pcibk_enable_msi(struct pcibk_export *ex, struct xsplit_pci_op *op)
 	return 0;
 }
 
+/* disable_msi and disable_msix: each turns off only its own kind. */
 static int pcibk_disable_msi(struct pcibk_export *ex, struct xsplit_pci_op *op)
 {
 	struct pci_dev *pdev = ex->pd->pdev;
 
 	ex->pd->stats.msi_ops++;
-	if (pdev->msi_enabled)
+	if (op->cmd == XEN_PCI_OP_disable_msix && pdev->msix_enabled)
+		pci_disable_msix(pdev);
+	else if (op->cmd == XEN_PCI_OP_disable_msi && pdev->msi_enabled)
 		pci_disable_msi(pdev);
 	/* Back on INTx: the guest may rebind the line's PIRQ. */
 	op->value = pdev->irq > 0 ? pdev->irq : 0;
@@ -183,18 +186,6 @@ out:
 	return ret;
 }
 
-static int pcibk_disable_msix(struct pcibk_export *ex,
-			      struct xsplit_pci_op *op)
-{
-	struct pci_dev *pdev = ex->pd->pdev;
-
-	ex->pd->stats.msi_ops++;
-	if (pdev->msix_enabled)
-		pci_disable_msix(pdev);
-	op->value = pdev->irq > 0 ? pdev->irq : 0;
-	return 0;
-}
-
 /* Returns a XEN_PCI_ERR_* code; fills op->value and @vector. */
 static int pcibk_dispatch(struct pcibk_xdev *px, struct xsplit_pci_op *op,
 			  u32 *vector)
@@ -228,14 +219,11 @@ static int pcibk_dispatch(struct pcibk_xdev *px, struct xsplit_pci_op *op,
 	case XEN_PCI_OP_enable_msi:
 		err = pcibk_enable_msi(ex, op);
 		break;
-	case XEN_PCI_OP_disable_msi:
-		err = pcibk_disable_msi(ex, op);
-		break;
 	case XEN_PCI_OP_enable_msix:
 		err = pcibk_enable_msix(ex, op, vector);
 		break;
-	default:
-		err = pcibk_disable_msix(ex, op);
+	default:	/* disable_msi, disable_msix: the checker let no other by */
+		err = pcibk_disable_msi(ex, op);
 		break;
 	}
 	if (err)

@@ -848,25 +848,33 @@ static u32 piece(u32 off, u32 size, u32 sel, u32 i)
 	return 1;
 }
 
+/*
+ * Step to the next run of bytes selected in @sel at or after *@i, and
+ * the widest aligned piece of it; false when none is left.
+ */
+static bool next_piece(u32 off, u32 size, u32 sel, u32 *i, u32 *n)
+{
+	while (*i < size && !(sel & (1u << *i)))
+		(*i)++;
+	if (*i >= size)
+		return false;
+	*n = piece(off, size, sel, *i);
+	return true;
+}
+
 /* Read only the bytes of [off, off + size) selected in @sel. */
 static int hw_read_sel(const struct xsplit_pcicfg *cfg, u32 off, u32 size,
 		       u32 sel, u8 *buf)
 {
-	u32 i = 0, j, n, v;
+	u32 i, j, n, v;
 	int ret;
 
-	while (i < size) {
-		if (!(sel & (1u << i))) {
-			i++;
-			continue;
-		}
-		n = piece(off, size, sel, i);
+	for (i = 0; next_piece(off, size, sel, &i, &n); i += n) {
 		ret = hw_read(cfg, off + i, n, &v);
 		if (ret)
 			return ret;
 		for (j = 0; j < n; j++)
 			buf[i + j] = (u8)(v >> (8 * j));
-		i += n;
 	}
 	return 0;
 }
@@ -875,22 +883,16 @@ static int hw_read_sel(const struct xsplit_pcicfg *cfg, u32 off, u32 size,
 static int hw_write_sel(const struct xsplit_pcicfg *cfg, u32 off, u32 size,
 			u32 sel, const u8 *buf)
 {
-	u32 i = 0, j, n, v;
+	u32 i, j, n, v;
 	int ret;
 
-	while (i < size) {
-		if (!(sel & (1u << i))) {
-			i++;
-			continue;
-		}
-		n = piece(off, size, sel, i);
+	for (i = 0; next_piece(off, size, sel, &i, &n); i += n) {
 		v = 0;
 		for (j = 0; j < n; j++)
 			v |= (u32)buf[i + j] << (8 * j);
 		ret = cfg->hw.write(cfg->hw.ctx, off + i, n, v);
 		if (ret)
 			return ret;
-		i += n;
 	}
 	return 0;
 }

@@ -2,23 +2,29 @@
 # SPDX-License-Identifier: GPL-2.0
 # testbed-options: --no-iommu
 #
-# Passthrough on a host whose Xen has no IOMMU: stock xl goes on without
-# xc_assign_device (it tolerates ENOSYS for PV guests) and the guest still
-# drives the edu directly. There is no DMA isolation at all on such a host.
+# A host whose Xen has no IOMMU. Stock xl 4.17 will not pass a device
+# through there at all: `xl pci-assignable-add` fails to quarantine the
+# function (xc_assign_device to DOMID_IO) and `xl create` with pci=[...]
+# stops with "passthrough not supported on this platform". This test pins
+# that down, so that the day it changes we notice, and checks that our
+# backend still seizes and releases the function cleanly there. Assigning
+# without an IOMMU (and without DMA isolation) is left to splitctl's
+# --allow-no-iommu, which does what xl does through libxenctrl directly.
 
 . /xsplit/tests/lib/vm.sh
 
 EDU=0000:00:05.0
-guest_line() { echo "$1" | grep -m1 "^$2" ; }
+DRV=/sys/bus/pci/drivers/pciback
 
 check "Xen runs without I/O virtualisation" sh -c "! xl dmesg | grep -q 'I/O virtualisation enabled'"
-check "insmod xsplit-pciback" insmod "$(ko_path pciback)"
-check "xl pci-assignable-add" xl pci-assignable-add $EDU
-out=$($DOMU --cfg "pci = ['$EDU']" --file $XS/tests/kmod/xsplit-test-edu.ko \
-	--timeout 150 $XS/tests/vm/guest/edu-mmio.sh msi)
-echo "$out" | sed 's/^/  guest: /'
-check_eq "ID register by MMIO" "id 0x010000ED" "$(guest_line "$out" 'id ')"
-check_eq "5! by MMIO" "fact5 0x00000078" "$(guest_line "$out" 'fact5 ')"
-check "MSI delivered" sh -c "echo '$out' | grep -q 'factorial-irq ok'"
+dmesg_mark
+check "insmod xsplit-pciback hide=($EDU)" insmod "$(ko_path pciback)" "hide=($EDU)"
+check_eq "edu seized without an IOMMU" pciback "$(basename "$(readlink /sys/bus/pci/devices/$EDU/driver)")"
+out=$(xl pci-assignable-add $EDU 2>&1)
+check "stock xl cannot quarantine it (no IOMMU)" sh -c "echo '$out' | grep -q 'failed to quarantine'"
+out=$($DOMU --cfg "pci = ['$EDU']" /dev/null 2>&1)
+check "stock xl refuses pci=[...] without an IOMMU" sh -c "echo '$out' | grep -q 'passthrough not supported on this platform'"
 check "rmmod xsplit-pciback" rmmod "$(ko_name pciback)"
+check_eq "edu released" "" "$(basename "$(readlink /sys/bus/pci/devices/$EDU/driver)")"
+check_eq "nothing at warning level or above" "" "$(dmesg_warnings)"
 finish
