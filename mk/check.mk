@@ -7,8 +7,9 @@
 #                  the last line is "N passed, N failed"
 #   make demo      boot the test bed and show our modules serving a guest
 #   make testbed-shell   an interactive dom0 in the test bed
+#   make bench-pci       bench/pci: ours against the in-tree xen-pciback
 
-.PHONY: check demo deps testbed-shell
+.PHONY: check demo deps testbed-shell bench-pci
 
 deps:
 	$(TOP)/scripts/deps
@@ -21,3 +22,7 @@ demo: deps
 
 testbed-shell: deps
 	$(TOP)/scripts/testbed shell
+
+bench-pci: deps
+	$(MAKE) -C $(TOP) -s
+	$(TOP)/scripts/testbed --no-build --timeout 1200 run $(TOP)/bench/pci/run.sh

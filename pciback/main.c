@@ -9,15 +9,17 @@
  * (MMIO, ports, interrupts, DMA) on the device directly.
  *
  * Done so far: the "pciback" PCI driver that seizes functions (hide= at
- * load, the new_slot/remove_slot/slots/permissive/do_flr sysfs files and
- * driver_override), so stock `xl pci-assignable-add/-remove/-list` work;
- * the xenbus "pci" backend (virtual-slot and passthrough modes, attach and
- * detach at run time), the shared page's config read/write through the
- * config-space engine and MSI/MSI-X enable/disable.
+ * load, the new_slot/remove_slot/slots/permissive/quirks/do_flr sysfs
+ * files and driver_override), so stock `xl pci-assignable-add/-remove/
+ * -list` work; the xenbus "pci" backend (virtual-slot and passthrough
+ * modes, attach and detach at run time), the shared page's config
+ * read/write through the config-space engine, MSI/MSI-X enable/disable,
+ * reset on release, and the refusal of BARs sharing a page with another
+ * device's.
  *
- * Not implemented yet: the AER ops (backend to frontend), quirks from
- * sysfs, the no-IOMMU warning and the check for BARs sharing a page with
- * another device's.
+ * Not implemented yet: the AER ops (backend to frontend) and the warning
+ * at assignment on a host without an IOMMU (the kernel has no stable way
+ * to ask Xen; stock xl 4.17 refuses such hosts anyway).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

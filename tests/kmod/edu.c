@@ -32,6 +32,11 @@ static char *irq_mode = "msi";
 module_param(irq_mode, charp, 0444);
 MODULE_PARM_DESC(irq_mode, "Interrupt to use: msi or intx");
 
+static unsigned int conf_bench_ms;
+module_param(conf_bench_ms, uint, 0444);
+MODULE_PARM_DESC(conf_bench_ms,
+		 "First read the vendor/device dword from config space for this many ms and report the rate (bench/pci)");
+
 struct edu {
 	void __iomem *bar;
 	struct completion done;
@@ -65,6 +70,26 @@ static void edu_report(struct pci_dev *pdev, const char *step, bool ok,
 {
 	pci_info(pdev, "xsplit-test-edu: %s %s 0x%x\n", step, ok ? "ok" : "FAIL",
 		 val);
+}
+
+/*
+ * Config-space round trips in a tight loop: in a PV guest each one is an
+ * op on pcifront's shared page answered by dom0's pciback, natively a
+ * config cycle.
+ */
+static void edu_conf_bench(struct pci_dev *pdev)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(conf_bench_ms);
+	unsigned long start = jiffies, n = 0;
+	u32 v;
+
+	while (time_before(jiffies, end)) {
+		pci_read_config_dword(pdev, PCI_VENDOR_ID, &v);
+		n++;
+		cond_resched();
+	}
+	pci_info(pdev, "xsplit-test-edu: conf-bench %lu reads in %u ms (last 0x%x)\n",
+		 n, jiffies_to_msecs(jiffies - start), v);
 }
 
 static int edu_run(struct pci_dev *pdev, struct edu *edu)
@@ -142,6 +167,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* An MSI is a memory write by the device. */
 	pci_set_master(pdev);
 	pci_set_drvdata(pdev, edu);
+	if (conf_bench_ms)
+		edu_conf_bench(pdev);
 	edu_run(pdev, edu);
 	return 0;
 }
