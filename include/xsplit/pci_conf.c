@@ -176,21 +176,9 @@ static void claim(struct xsplit_pcicfg *cfg, u32 off, u32 len, u8 kind)
 {
 	u32 i;
 
-	for (i = 0; i < len; i++) {
-		struct xsplit_pcicfg_byte *b = &cfg->byte[off + i];
-
-		b->val = 0;
-		b->vmask = 0;
-		b->vwmask = 0;
-		b->zmask = 0;
-		b->hwmask = 0;
-		b->pmmask = 0;
-		b->permmask = 0;
-		b->w1cmask = 0;
-		b->dropmask = 0;
-		b->kind = kind;
-		b->flags = 0;
-	}
+	/* Every mask 0: no rights at all until a rule adds some. */
+	for (i = 0; i < len; i++)
+		cfg->byte[off + i] = (struct xsplit_pcicfg_byte){ .kind = kind };
 }
 
 /* What we know nothing about may be anything, writable included. */
@@ -797,17 +785,11 @@ static void byte_rule(const struct xsplit_pcicfg *cfg, u32 off,
 		return;
 	}
 
-	b->val = 0;
-	b->vmask = 0;
-	b->vwmask = 0;
-	b->zmask = 0xff;
-	b->hwmask = 0;
-	b->pmmask = 0;
-	b->permmask = 0;
-	b->w1cmask = 0;
-	b->dropmask = 0xff;
-	b->kind = XSPLIT_PCICFG_K_HIDDEN;
-	b->flags = 0;
+	*b = (struct xsplit_pcicfg_byte){
+		.zmask = 0xff,
+		.dropmask = 0xff,
+		.kind = XSPLIT_PCICFG_K_HIDDEN,
+	};
 	for (i = 0; i < cfg->nr_quirks; i++) {
 		const struct xsplit_pcicfg_quirk *q = &cfg->quirks[i];
 		u8 m;

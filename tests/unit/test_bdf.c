@@ -10,13 +10,10 @@
 /* Parse through an exact-size heap copy so ASan catches any over-read. */
 static int parse(const char *s, struct xsplit_bdf *bdf)
 {
-	size_t len = strlen(s);
-	char *copy = malloc(len ? len : 1);
+	size_t len;
+	char *copy = unit_exact_copy(s, &len);
 	int ret;
 
-	if (!copy)
-		abort();
-	memcpy(copy, s, len);
 	ret = xsplit_bdf_parse(copy, len, bdf);
 	free(copy);
 	return ret;
@@ -44,13 +41,10 @@ static bool rejects(const char *s)
 static int parse_list(const char *s, int (*fn)(const struct xsplit_bdf *,
 					       void *), void *arg)
 {
-	size_t len = strlen(s);
-	char *copy = malloc(len ? len : 1);
+	size_t len;
+	char *copy = unit_exact_copy(s, &len);
 	int ret;
 
-	if (!copy)
-		abort();
-	memcpy(copy, s, len);
 	ret = xsplit_bdf_parse_list(copy, len, fn, arg);
 	free(copy);
 	return ret;

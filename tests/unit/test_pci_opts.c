@@ -9,13 +9,10 @@
 /* Through an exact-size heap copy so ASan catches any over-read. */
 static int parse(const char *s, struct xsplit_pci_opts *o)
 {
-	size_t len = strlen(s);
-	char *copy = malloc(len ? len : 1);
+	size_t len;
+	char *copy = unit_exact_copy(s, &len);
 	int ret;
 
-	if (!copy)
-		abort();
-	memcpy(copy, s, len);
 	ret = xsplit_pci_opts_parse(copy, len, o);
 	free(copy);
 	return ret;

@@ -2,6 +2,8 @@
 /* Runner for the tests registered with TEST(); see unit.h. */
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "unit.h"
 
@@ -24,6 +26,18 @@ void unit_fail(struct unit_ctx *ctx, const char *file, int line,
 	ctx->file = file;
 	ctx->line = line;
 	ctx->expr = expr;
+}
+
+char *unit_exact_copy(const char *s, size_t *len)
+{
+	char *copy;
+
+	*len = strlen(s);
+	copy = malloc(*len ? *len : 1);
+	if (!copy)
+		abort();
+	memcpy(copy, s, *len);
+	return copy;
 }
 
 int main(void)

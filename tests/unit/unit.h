@@ -12,6 +12,8 @@
 #ifndef XSPLIT_UNIT_H
 #define XSPLIT_UNIT_H
 
+#include <stddef.h>
+
 struct unit_ctx {
 	const char *file;	/* set on the first failed CHECK */
 	int line;
@@ -27,6 +29,12 @@ struct unit_test {
 void unit_register(struct unit_test *test);
 void unit_fail(struct unit_ctx *ctx, const char *file, int line,
 	       const char *expr);
+
+/*
+ * A heap copy of @s without its NUL, exactly *@len bytes long, so that
+ * ASan catches a parser that reads one byte too far. free() it.
+ */
+char *unit_exact_copy(const char *s, size_t *len);
 
 /*
  * Registration runs from an ELF constructor so that adding a test never
