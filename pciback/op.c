@@ -84,7 +84,8 @@ static int pcibk_conf_read(struct pcibk_export *ex, struct xsplit_pci_op *op)
 
 	ex->pd->stats.conf_reads++;
 	ret = xsplit_pcicfg_read(ex->cfg, op->offset, op->size, &val);
-	op->value = ret ? ~0u : val;
+	if (!ret)
+		op->value = val;
 	return ret;
 }
 
@@ -191,7 +192,6 @@ static int pcibk_dispatch(struct pcibk_xdev *px, struct xsplit_pci_op *op,
 			  u32 *vector)
 {
 	struct pcibk_export *ex = pcibk_find_export(px, op);
-	u32 cfg_size, msix;
 	int err;
 
 	/*
@@ -201,9 +201,8 @@ static int pcibk_dispatch(struct pcibk_xdev *px, struct xsplit_pci_op *op,
 	 */
 	if (!ex)
 		return XEN_PCI_ERR_dev_not_found;
-	cfg_size = ex->cfg->cfg_size;
-	msix = ex->cfg->msix_table_size;
-	err = xsplit_pci_op_check(op, cfg_size, msix);
+	err = xsplit_pci_op_check(op, ex->cfg->cfg_size,
+				  ex->cfg->msix_table_size);
 	if (err != XEN_PCI_ERR_success) {
 		ex->pd->stats.bad_ops++;
 		return err;

@@ -56,7 +56,6 @@ struct pcibk_export {
 	struct xsplit_bdf phys;		/* its dev-N: libxl renumbers N */
 	struct xsplit_bdf vaddr;	/* the address the guest uses */
 	u32 flags;			/* XSPLIT_PCICFG_PERMISSIVE, ... */
-	bool msitranslate;
 	struct xsplit_pcicfg *cfg;
 };
 

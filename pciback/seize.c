@@ -262,18 +262,20 @@ static struct pcibk_dev *pcibk_dev_find(const struct xsplit_bdf *bdf)
 static void pcibk_remove(struct pci_dev *pdev)
 {
 	struct pcibk_dev *pd = pci_get_drvdata(pdev);
-	bool owned;
+	int domid = -1;
 
 	mutex_lock(&pcibk_lock);
 	list_del(&pd->node);
-	owned = pd->owner;
+	if (pd->owner)
+		domid = pd->owner->xdev->otherend_id;
 	pd->removed = true;
 	mutex_unlock(&pcibk_lock);
 	pci_set_drvdata(pdev, NULL);
 
-	if (owned) {
+	/* From here the guest's release may free pd at any moment. */
+	if (domid >= 0) {
 		dev_warn(&pdev->dev, "unbound from pciback while domain %d has it: detach it from the guest\n",
-			 pd->owner->xdev->otherend_id);
+			 domid);
 		return;
 	}
 	/* Whatever a guest did, the next owner gets the state we found. */

@@ -169,7 +169,6 @@ static int pcibk_export(struct pcibk_xdev *px, unsigned int n,
 		return ret;
 	}
 	ex->pd = pd;
-	ex->msitranslate = opts.msitranslate;
 	if (opts.permissive || pd->permissive)
 		ex->flags |= XSPLIT_PCICFG_PERMISSIVE;
 	if (opts.power_mgmt)
@@ -387,6 +386,10 @@ out:
 static void pcibk_disconnect(struct pcibk_xdev *px)
 {
 	mutex_lock(&px->lock);
+	if (px->chan.ring)
+		dev_info(&px->xdev->dev, "disconnected from domain %d: %llu ops, %llu refused, %llu events without an op\n",
+			 px->xdev->otherend_id, px->ops, px->bad_ops,
+			 px->spurious_events);
 	xsplit_be_chan_disconnect(px->xdev, &px->chan, px);
 	mutex_unlock(&px->lock);
 	/* An op already queued finds no page and does nothing. */

@@ -74,6 +74,11 @@ dropped=$(echo "$taken" | sed -n 's/.* \([0-9]*\) refused in part, .*/\1/p')
 check "pciback counted the bad ops (${bad_ops:-none})" test "${bad_ops:-0}" -gt 0
 check "pciback counted the refused writes (${dropped:-none})" \
 	test "${dropped:-0}" -gt 0
+disc=$(dmesg | grep -m1 "pci-$domid-0: disconnected from domain $domid: ")
+spurious=$(echo "$disc" | sed -n 's/.*refused, \([0-9]*\) events without an op$/\1/p')
+check "the connection's totals were logged on disconnect" test -n "$disc"
+check "the event storm was counted (${spurious:-none} events without an op)" \
+	test "${spurious:-0}" -gt 0
 check "xsplit_stats of the edu is there" test -r /sys/bus/pci/devices/$EDU/xsplit_stats
 check_eq "xsplit_stats shows the bad ops" "${bad_ops:-none}" "$(stat_of bad_ops)"
 check_eq "xsplit_stats shows the refused writes" "${dropped:-none}" \

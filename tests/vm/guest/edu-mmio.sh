@@ -40,7 +40,6 @@ while [ $(( $(devmem $((bar0 + 0x20)) 32) & 1 )) -ne 0 ] && [ $n -lt 100 ]; do
 	n=$((n + 1))
 done
 echo "fact5 $(devmem $((bar0 + 8)) 32)"
-echo "command $(cat $edu/config 2>/dev/null | head -c 6 | tail -c 2 | od -An -tx1 | tr -d ' ')"
 case ${1:--} in
 msi|intx)
 	insmod /xsplit-guest/xsplit-test-edu.ko irq_mode=$1 || echo "edu-test: insmod failed"
