@@ -14,7 +14,7 @@
 #define BDF_MAX_SLOT	0x1f
 #define BDF_MAX_FUNC	7
 
-static int hex_digit(char c)
+int xsplit_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -32,7 +32,7 @@ static bool hex_field(const char *s, size_t width, u32 *val)
 	size_t i;
 
 	for (i = 0; i < width; i++) {
-		int d = hex_digit(s[i]);
+		int d = xsplit_hex_digit(s[i]);
 
 		if (d < 0)
 			return false;

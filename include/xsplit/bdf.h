@@ -31,6 +31,9 @@ static inline u8 xsplit_bdf_func(const struct xsplit_bdf *bdf)
 	return bdf->devfn & 7;
 }
 
+/* The value of one hex digit (either case), or -1. */
+int xsplit_hex_digit(char c);
+
 /*
  * Parse exactly @len bytes of @s as "dddd:bb:dd.f" or "bb:dd.f" (domain 0).
  * Returns 0 or -EINVAL; @bdf is written only on success.
