@@ -1,20 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The PCI passthrough interop matrix and modes, on the edu with MSI:
-#   - xsplit-pciback in passthrough mode (passthrough=1): the guest sees
-#     the real address 0000:00:05.0, with the kernel's xen-pcifront;
+# The PCI passthrough interop matrix, on the edu with MSI:
+#   - xsplit-pciback + xsplit-pcifront (virtual-slot mode);
+#   - xsplit-pciback in passthrough mode (passthrough=1), where the guest
+#     sees the real address 0000:00:05.0, + the kernel's xen-pcifront;
+#   - the kernel's xen-pciback + xsplit-pcifront;
 #   - the in-tree pair (xen-pciback + xen-pcifront), the baseline the
 #     same guest checks must pass against, which shows they test the
 #     device and not our backend's quirks.
-# ours-back + in-tree front in virtual-slot mode is tests/vm/pci-passthrough.sh.
-# Our own pcifront is still a skeleton, so the two matrix cells with it
-# are not here yet.
+# xsplit-pciback + the kernel's xen-pcifront in virtual-slot mode is
+# tests/vm/pci-passthrough.sh; the e1000 with both fronts is
+# tests/vm/pci-e1000.sh.
 
 . /xsplit/tests/lib/vm.sh
 
 EDU=0000:00:05.0
 GUEST=$XS/tests/vm/guest/edu-mmio.sh
+OURS=$XS/tests/vm/guest/ours-front.sh
 TESTKO=$XS/tests/kmod/xsplit-test-edu.ko
 guest_line() { echo "$1" | grep -m1 "^$2" ; }
 
@@ -26,7 +29,24 @@ edu_checks() {	# OUTPUT TAG ADDRESS
 	check "$2: MSI delivered" sh -c "echo '$1' | grep -q 'factorial-irq ok'"
 }
 
+# Our frontend's own checks, from what ours-front.sh shows of it.
+front_checks() {	# OUTPUT TAG
+	check "$2: xsplit-pcifront connected" sh -c "echo '$1' | grep -q '^pcifront: .*connected to backend'"
+	check "$2: MSI through xsplit-pcifront's op" sh -c "echo '$1' | grep -q '^pcifront-stats: enable_msi 1$'"
+	check "$2: no op timed out" sh -c "echo '$1' | grep -q '^pcifront-stats: timeouts 0$'"
+	check_eq "$2: no warning or oops in the guest" "guest-trouble 0" "$(guest_line "$1" 'guest-trouble ')"
+}
+
 dmesg_mark
+check "insmod xsplit-pciback" insmod "$(ko_path pciback)"
+check "xl pci-assignable-add" xl pci-assignable-add $EDU
+out=$($DOMU --no-load xen-pcifront --cfg "pci = ['$EDU']" --file $GUEST --file $TESTKO --timeout 150 $OURS msi)
+echo "$out" | sed 's/^/  guest: /'
+edu_checks "$out" "ours + ours" 0000:00:00.0
+front_checks "$out" "ours + ours"
+check "xl pci-assignable-remove" xl pci-assignable-remove $EDU
+check "rmmod xsplit-pciback" rmmod "$(ko_name pciback)"
+
 check "insmod xsplit-pciback passthrough=1" insmod "$(ko_path pciback)" passthrough=1
 check "xl pci-assignable-add" xl pci-assignable-add $EDU
 out=$($DOMU --cfg "pci = ['$EDU']" --file $TESTKO --timeout 150 $GUEST msi)
@@ -37,6 +57,10 @@ check "rmmod xsplit-pciback" rmmod "$(ko_name pciback)"
 
 check "modprobe in-tree xen-pciback" modprobe xen-pciback
 check "xl pci-assignable-add (in-tree)" xl pci-assignable-add $EDU
+out=$($DOMU --no-load xen-pcifront --cfg "pci = ['$EDU']" --file $GUEST --file $TESTKO --timeout 150 $OURS msi)
+echo "$out" | sed 's/^/  guest: /'
+edu_checks "$out" "in-tree back + ours" 0000:00:00.0
+front_checks "$out" "in-tree back + ours"
 out=$($DOMU --cfg "pci = ['$EDU']" --file $TESTKO --timeout 150 $GUEST msi)
 echo "$out" | sed 's/^/  guest: /'
 edu_checks "$out" "in-tree pair" 0000:00:00.0

@@ -10,4 +10,5 @@ sh /xsplit-guest/edu-mmio.sh "$@"
 rc=$?
 dmesg | grep -i 'pcifront' | sed 's/^[^]]*] //; s/^/pcifront: /'
 sed 's/^/pcifront-stats: /' /sys/bus/xen/devices/pci-0/xsplit_stats 2>/dev/null
+echo "guest-trouble $(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace')"
 exit $rc
