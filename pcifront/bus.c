@@ -218,7 +218,7 @@ static int pcifront_detach_one(struct pcifront_dev *pf, unsigned int i)
 	s = xenbus_read(XBT_NIL, be, key, NULL);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	ret = xsplit_bdf_parse(s, strlen(s), &bdf);
+	ret = xsplit_pci_vdev_parse(s, strlen(s), &bdf);
 	kfree(s);
 	if (ret)
 		return ret;

@@ -6,9 +6,8 @@
 #include <xsplit/bdf.h>
 #include <xsplit/pci_front.h>
 
-/* Between @min and @max hex digits, nothing else; the value fits in u32. */
-static size_t hex_run(const char *s, size_t len, size_t min, size_t max,
-		      u32 *val)
+/* The number of leading hex digits, at most @max (<= 8, so it fits). */
+static size_t hex_run(const char *s, size_t len, size_t max, u32 *val)
 {
 	u32 v = 0;
 	size_t i;
@@ -20,30 +19,63 @@ static size_t hex_run(const char *s, size_t len, size_t min, size_t max,
 			break;
 		v = (v << 4) | (u32)d;
 	}
-	if (i < min)
-		return 0;
 	*val = v;
 	return i;
+}
+
+/*
+ * One field of @s: 1 to @max hex digits followed by @sep, or by the end
+ * of the string when @sep is NUL. Advances @s and @len past both.
+ */
+static bool hex_field_sep(const char **s, size_t *len, size_t max, char sep,
+			  u32 *val)
+{
+	size_t n = hex_run(*s, *len, max, val);
+
+	if (!n)
+		return false;
+	if (sep) {
+		if (n == *len || (*s)[n] != sep)
+			return false;
+		n++;
+	} else if (n != *len) {
+		return false;
+	}
+	*s += n;
+	*len -= n;
+	return true;
 }
 
 int xsplit_pci_root_parse(const char *s, size_t len,
 			  struct xsplit_pci_root *root)
 {
 	u32 domain, bus;
-	size_t n;
 
 	/* Linux's pciback writes "%04x:%02x"; short fields are still valid. */
-	n = hex_run(s, len, 1, 4, &domain);
-	if (!n || n == len || s[n] != ':')
-		return -EINVAL;
-	s += n + 1;
-	len -= n + 1;
-	n = hex_run(s, len, 1, 2, &bus);
-	if (!n || n != len)
+	if (!hex_field_sep(&s, &len, 4, ':', &domain) ||
+	    !hex_field_sep(&s, &len, 2, 0, &bus))
 		return -EINVAL;
 
 	root->domain = (u16)domain;
 	root->bus = (u8)bus;
+	return 0;
+}
+
+int xsplit_pci_vdev_parse(const char *s, size_t len, struct xsplit_bdf *bdf)
+{
+	u32 domain, bus, slot, func;
+
+	if (!hex_field_sep(&s, &len, 4, ':', &domain) ||
+	    !hex_field_sep(&s, &len, 2, ':', &bus) ||
+	    !hex_field_sep(&s, &len, 2, '.', &slot) ||
+	    !hex_field_sep(&s, &len, 2, 0, &func))
+		return -EINVAL;
+	if (slot > 0x1f || func > 7)
+		return -EINVAL;
+
+	bdf->domain = (u16)domain;
+	bdf->bus = (u8)bus;
+	bdf->devfn = (u8)((slot << 3) | func);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #ifndef XSPLIT_PCI_FRONT_H
 #define XSPLIT_PCI_FRONT_H
 
+#include <xsplit/bdf.h>
 #include <xsplit/plain.h>
 #include <xsplit/pciif.h>
 
@@ -27,6 +28,16 @@ struct xsplit_pci_root {
  */
 int xsplit_pci_root_parse(const char *s, size_t len,
 			  struct xsplit_pci_root *root);
+
+/*
+ * Parse exactly @len bytes of @s as vdev-N: "domain:bus:slot.func" in hex
+ * with 1-4, 1-2, 1-2 and 1-2 digits. Backends differ in the widths they
+ * print (Linux's pciback gives the function two digits), so any width is
+ * taken, but nothing else: no blanks, signs or prefixes, a slot of at most
+ * 0x1f and a function of at most 7. Returns 0 or -EINVAL; @bdf is written
+ * only on success.
+ */
+int xsplit_pci_vdev_parse(const char *s, size_t len, struct xsplit_bdf *bdf);
 
 /*
  * The errno for an op's err field: 0 for success, a negative errno for

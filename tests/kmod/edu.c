@@ -37,8 +37,14 @@ module_param(conf_bench_ms, uint, 0444);
 MODULE_PARM_DESC(conf_bench_ms,
 		 "First read the vendor/device dword from config space for this many ms and report the rate (bench/pci)");
 
+static bool keep_irq;
+module_param(keep_irq, bool, 0444);
+MODULE_PARM_DESC(keep_irq,
+		 "Keep the interrupt set up until the driver is unbound, so that removal has MSI to tear down");
+
 struct edu {
 	void __iomem *bar;
+	bool irq_kept;
 	struct completion done;
 	u32 irq_seen;
 	unsigned int irqs;
@@ -141,10 +147,25 @@ static int edu_run(struct pci_dev *pdev, struct edu *edu)
 	edu_report(pdev, "factorial-irq", ret && v == 5040, v);
 	iowrite32(0, edu->bar + EDU_STATUS);
 
+	pci_info(pdev, "xsplit-test-edu: done, %u interrupt(s)\n", edu->irqs);
+	if (keep_irq) {
+		edu->irq_kept = true;
+		return 0;
+	}
 	free_irq(pci_irq_vector(pdev, 0), edu);
 	pci_free_irq_vectors(pdev);
-	pci_info(pdev, "xsplit-test-edu: done, %u interrupt(s)\n", edu->irqs);
 	return 0;
+}
+
+static void edu_remove(struct pci_dev *pdev)
+{
+	struct edu *edu = pci_get_drvdata(pdev);
+
+	if (!edu->irq_kept)
+		return;
+	free_irq(pci_irq_vector(pdev, 0), edu);
+	pci_free_irq_vectors(pdev);
+	pci_info(pdev, "xsplit-test-edu: interrupt released on remove\n");
 }
 
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -182,6 +203,7 @@ static struct pci_driver edu_driver = {
 	.name = "xsplit-test-edu",
 	.id_table = edu_ids,
 	.probe = edu_probe,
+	.remove = edu_remove,
 };
 module_pci_driver(edu_driver);
 

@@ -26,6 +26,11 @@ check_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: expected '$2', got '$3'"; fi
 }
 
+# has TEXT REGEX / lacks TEXT REGEX: for checks on captured output, which
+# may hold any quote character (no sh -c "echo '...'" around it).
+has() { printf '%s\n' "$1" | grep -q -- "$2"; }
+lacks() { ! has "$@"; }
+
 # A test with no check at all, or any failed one, fails.
 finish() {
 	[ $((T_PASS + T_FAIL)) -gt 0 ] || not_ok "$(basename "$0"): no checks ran"

@@ -2,7 +2,8 @@
 /*
  * libFuzzer entry for what pcifront takes from its backend, built by
  * `make fuzz`. The whole input is a root-N string for
- * xsplit_pci_root_parse(); the same bytes are also read as
+ * xsplit_pci_root_parse() and a vdev-N string for xsplit_pci_vdev_parse();
+ * the same bytes are also read as
  *
  *   1 byte      nvec for the enable_msix reply (0 and 129..255 are out of
  *               range on purpose)
@@ -45,6 +46,26 @@ static void check_root(const char *s, size_t size)
 		abort();
 	if (xsplit_pci_root_parse(buf, (size_t)n, &b) != 0 ||
 	    a.domain != b.domain || a.bus != b.bus)
+		abort();
+}
+
+static void check_vdev(const char *s, size_t size)
+{
+	struct xsplit_bdf a = { 0x1234, 0x56, 0x78 }, b;
+	char buf[24];
+	int n;
+
+	if (xsplit_pci_vdev_parse(s, size, &a) != 0) {
+		if (a.domain != 0x1234 || a.bus != 0x56 || a.devfn != 0x78)
+			abort();
+		return;
+	}
+	if (size < 7 || size > 13)
+		abort();
+	n = snprintf(buf, sizeof(buf), "%x:%x:%x.%x", a.domain, a.bus,
+		     xsplit_bdf_slot(&a), xsplit_bdf_func(&a));
+	if (xsplit_pci_vdev_parse(buf, (size_t)n, &b) != 0 ||
+	    a.domain != b.domain || a.bus != b.bus || a.devfn != b.devfn)
 		abort();
 }
 
@@ -110,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* libFuzzer's buffer is exactly @size bytes: ASan sees over-reads. */
 	check_root((const char *)data, size);
+	check_vdev((const char *)data, size);
 
 	if (size < 1)
 		return 0;

@@ -451,3 +451,62 @@ TEST(pci_front_msix_op_error)
 	op.value = 3;
 	CHECK(msix_fails(&op, 4, -EIO));
 }
+
+/* vdev-N, through an exact-size heap copy like the root strings. */
+static int vdev_parse(const char *s, struct xsplit_bdf *bdf)
+{
+	size_t len;
+	char *copy = unit_exact_copy(s, &len);
+	int ret = xsplit_pci_vdev_parse(copy, len, bdf);
+
+	free(copy);
+	return ret;
+}
+
+static bool vdev_is(const char *s, unsigned int domain, unsigned int bus,
+		    unsigned int slot, unsigned int func)
+{
+	struct xsplit_bdf bdf;
+
+	return vdev_parse(s, &bdf) == 0 && bdf.domain == domain &&
+	       bdf.bus == bus && xsplit_bdf_slot(&bdf) == slot &&
+	       xsplit_bdf_func(&bdf) == func;
+}
+
+static bool vdev_rejects(const char *s)
+{
+	struct xsplit_bdf bdf = { 0x1234, 0x56, 0x78 };
+
+	return vdev_parse(s, &bdf) == -EINVAL && bdf.domain == 0x1234 &&
+	       bdf.bus == 0x56 && bdf.devfn == 0x78;
+}
+
+TEST(pci_front_vdev_widths)
+{
+	/* Linux's pciback prints the function with two digits. */
+	CHECK(vdev_is("0000:00:00.00", 0, 0, 0, 0));
+	CHECK(vdev_is("0000:00:05.0", 0, 0, 5, 0));
+	CHECK(vdev_is("0:0:1f.7", 0, 0, 0x1f, 7));
+	CHECK(vdev_is("ffff:ff:1F.07", 0xffff, 0xff, 0x1f, 7));
+	CHECK(vdev_is("12:3:4.5", 0x12, 3, 4, 5));
+}
+
+TEST(pci_front_vdev_rejects)
+{
+	CHECK(vdev_rejects(""));
+	CHECK(vdev_rejects("0000:00:00"));
+	CHECK(vdev_rejects("0000:00:00."));
+	CHECK(vdev_rejects("0000:00:20.0"));	/* slot above 0x1f */
+	CHECK(vdev_rejects("0000:00:00.8"));	/* function above 7 */
+	CHECK(vdev_rejects("0000:00:00.000"));
+	CHECK(vdev_rejects("00000:00:00.0"));
+	CHECK(vdev_rejects("0000:000:00.0"));
+	CHECK(vdev_rejects("0000:00:000.0"));
+	CHECK(vdev_rejects("0000:00:00.0 "));
+	CHECK(vdev_rejects(" 0000:00:00.0"));
+	CHECK(vdev_rejects("0000:00.00:0"));
+	CHECK(vdev_rejects("0x00:00:00.0"));
+	CHECK(vdev_rejects("0000:00:-1.0"));
+	CHECK(vdev_rejects("0000:00:00:0"));
+	CHECK(vdev_rejects("::."));
+}

@@ -31,9 +31,9 @@ edu_checks() {	# OUTPUT TAG ADDRESS
 
 # Our frontend's own checks, from what ours-front.sh shows of it.
 front_checks() {	# OUTPUT TAG
-	check "$2: xsplit-pcifront connected" sh -c "echo '$1' | grep -q '^pcifront: .*connected to backend'"
-	check "$2: MSI through xsplit-pcifront's op" sh -c "echo '$1' | grep -q '^pcifront-stats: enable_msi 1$'"
-	check "$2: no op timed out" sh -c "echo '$1' | grep -q '^pcifront-stats: timeouts 0$'"
+	check "$2: xsplit-pcifront connected" has "$1" '^pcifront: .*connected to backend'
+	check "$2: MSI through xsplit-pcifront's op" has "$1" '^pcifront-stats: enable_msi 1$'
+	check "$2: no op timed out" has "$1" '^pcifront-stats: timeouts 0$'
 	check_eq "$2: no warning or oops in the guest" "guest-trouble 0" "$(guest_line "$1" 'guest-trouble ')"
 }
 
