@@ -1,14 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/pci: the PCI passthrough control plane, ours against the kernel's
-# in-tree xen-pciback in the same boot. Not a test: it prints figures.
+# bench/pci: the PCI passthrough control plane, our pair (xsplit-pciback +
+# xsplit-pcifront) against the kernel's in-tree pair (xen-pciback +
+# xen-pcifront) in the same boot. Not a test: it prints figures.
 #
 #   scripts/testbed run bench/pci/run.sh [SECONDS]     (make bench-pci)
 #
 # Rows:
 #   conf reads/s   config-space dword reads per second a domU's driver gets
-#                  through the kernel's xen-pcifront (tests/kmod/edu.c,
+#                  through the pair's frontend (tests/kmod/edu.c,
 #                  conf_bench_ms: a tight pci_read_config_dword loop)
 #   attach ms      `xl pci-attach` of the edu to a running guest
 #   detach ms      `xl pci-detach` of it
@@ -39,20 +40,23 @@ native_rate() {
 	rate_of "$out"
 }
 
-# measure NAME: a guest with the edu, its conf read rate; then a second
+# measure FRONT: a guest with the edu, its conf read rate; then a second
 # guest without it for attach/detach times. Sets RATE ATTACH DETACH.
+# FRONT is ours (xsplit-pcifront) or kernel (xen-pcifront).
 measure() {
-	local out name t0
-	out=$($DOMU --cfg "pci = ['$EDU']" --file $TESTKO --timeout 200 $GUEST $((SECS * 1000)))
+	local out name t0 front=()
+	[ "$1" = ours ] && front=(--no-load xen-pcifront)
+	out=$($DOMU "${front[@]}" --cfg "pci = ['$EDU']" --file $TESTKO --timeout 200 $GUEST $((SECS * 1000)) "$1")
 	RATE=$(rate_of "$out")
 	cat >/tmp/idle.sh <<'G'
+[ "$1" = ours ] && insmod /lib/xsplit/xsplit-pcifront.ko
 echo READY
 i=0; while [ ! -e /sys/bus/pci/devices/0000:00:00.0 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
 echo ATTACHED
 i=0; while [ -e /sys/bus/pci/devices/0000:00:00.0 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
 sleep 5
 G
-	name=$($DOMU --bg --cfg 'passthrough = "enabled"' /tmp/idle.sh)
+	name=$($DOMU --bg "${front[@]}" --cfg 'passthrough = "enabled"' /tmp/idle.sh "$1")
 	$DOMU --expect "$name" '^READY' || return 1
 	t0=$(ms); xl pci-attach "$name" $EDU 2>/dev/null; $DOMU --expect "$name" '^ATTACHED'
 	ATTACH=$(( $(ms) - t0 ))
@@ -68,14 +72,14 @@ NATIVE=$(native_rate)
 with_ours() {
 	insmod "$(ko_path pciback)" || return 1
 	xl pci-assignable-add $EDU || return 1
-	measure || return 1
+	measure ours || return 1
 	xl pci-assignable-remove $EDU 2>/dev/null
 	rmmod "$(ko_name pciback)"
 }
 with_intree() {
 	modprobe xen-pciback || return 1
 	xl pci-assignable-add $EDU || return 1
-	measure || return 1
+	measure kernel || return 1
 	xl pci-assignable-remove $EDU 2>/dev/null
 	rmmod xen-pciback
 }
@@ -96,7 +100,7 @@ col() { cut -d' ' -f$2 "$1" | mean; }
 O_RATE=$(col /tmp/bench-ours 1) O_ATTACH=$(col /tmp/bench-ours 2) O_DETACH=$(col /tmp/bench-ours 3)
 I_RATE=$(col /tmp/bench-intree 1) I_ATTACH=$(col /tmp/bench-intree 2) I_DETACH=$(col /tmp/bench-intree 3)
 
-printf '\nbench/pci (%s s per rate, mean of %s alternating rounds; edu passed through to a PV domU with xen-pcifront)\n' "$SECS" "$ROUNDS"
+printf '\nbench/pci (%s s per rate, mean of %s alternating rounds; edu passed through to a PV domU; ours = xsplit-pciback + xsplit-pcifront, in-tree = xen-pciback + xen-pcifront)\n' "$SECS" "$ROUNDS"
 printf '%-16s %10s %10s %10s %12s %12s\n' row ours in-tree native ours/in-tree ours/native
 printf '%-16s %10s %10s %10s %12s %12s\n' "conf reads/s" $O_RATE $I_RATE $NATIVE "$(ratio $O_RATE $I_RATE)" "$(ratio $O_RATE $NATIVE)"
 printf '%-16s %10s %10s %10s %12s %12s\n' "attach ms" $O_ATTACH $I_ATTACH - "$(ratio $I_ATTACH $O_ATTACH)" -
