@@ -6,7 +6,8 @@
 # unbound, the function removed), hot-plug into a running guest that had
 # no PCI device at all (MSI), unbinding and unloading the frontend under
 # a bound driver with MSI enabled,
-# and refusing to load next to the kernel's xen-pcifront.
+# refusing to load next to the kernel's xen-pcifront, and the permissive
+# option of pci=[...] reaching the backend through opts-N.
 # Creation-time attach and the interop cells are in tests/vm/pci-interop.sh.
 
 . /xsplit/tests/lib/vm.sh
@@ -74,6 +75,26 @@ out=$($DOMU $XS/tests/vm/guest/front-refuse.sh)
 echo "$out" | sed 's/^/  guest: /'
 check_eq "refused next to the kernel's xen-pcifront" "insmod refused" "$(guest_line "$out" 'insmod ')"
 check "and said why" has "$out" 'another PCI frontend'
+
+# 5. opts-N permissive from the guest config: a config write no rule
+#    allows is refused (and counted) without it and passed on with it.
+refused_by() {	# DOMID: the backend's count of refused writes for that guest
+	dmesg | sed -n "s/.*taken back from domain $1 (.* \([0-9]*\) refused in part.*/\1/p" | tail -n 1
+}
+CFGW=$XS/tests/vm/guest/front-cfgwrite.sh
+for p in 0 1; do
+	name=$($DOMU --bg $FRONT --file $CFGW --cfg "pci = ['$EDU,permissive=$p']" $CFGW)
+	domid=$(xl domid "$name")
+	out=$($DOMU --wait "$name")
+	check "permissive=$p: the guest wrote config byte 0x38" has "$out" '^write done'
+	# The backend logs the count when it has the function back.
+	for i in $(seq 50); do [ -n "$(refused_by $domid)" ] && break; sleep 0.2; done
+	if [ $p = 0 ]; then
+		check "permissive=0: the write was refused and counted" test "$(refused_by $domid)" -ge 1
+	else
+		check_eq "permissive=1: nothing refused" 0 "$(refused_by $domid)"
+	fi
+done
 
 check "xl pci-assignable-remove" xl pci-assignable-remove $EDU
 check "rmmod xsplit-pciback" rmmod "$(ko_name pciback)"
