@@ -164,6 +164,8 @@ static void pcibk_quiesce(struct pci_dev *pdev, bool dev_locked)
 	if (ret)
 		dev_info(&pdev->dev, "cannot reset (%pe): bus mastering off only\n",
 			 ERR_PTR(ret));
+	else
+		dev_info(&pdev->dev, "reset\n");
 }
 
 static void pcibk_free(struct pcibk_dev *pd)

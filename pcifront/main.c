@@ -281,9 +281,10 @@ static ssize_t xsplit_stats_show(struct device *dev,
 	st = pf->stats;
 	raw_spin_unlock_irqrestore(&pf->op_lock, flags);
 	return sysfs_emit(buf,
-			  "conf_read %llu\nconf_write %llu\nenable_msi %llu\nenable_msix %llu\nrefused %llu\ntimeouts %llu\naer %llu\n",
+			  "conf_read %llu\nconf_write %llu\nenable_msi %llu\nenable_msix %llu\nrefused %llu\nbad_replies %llu\ntimeouts %llu\nnot_sent %llu\naer %llu\n",
 			  st.conf_read, st.conf_write, st.msi, st.msix,
-			  st.refused, st.timeouts, st.aer);
+			  st.refused, st.bad_replies, st.timeouts,
+			  st.not_sent, st.aer);
 }
 static DEVICE_ATTR_RO(xsplit_stats);
 

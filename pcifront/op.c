@@ -89,8 +89,12 @@ static void op_count(struct pcifront_dev *pf, const struct xen_pci_op *op)
 		st->msix++;
 		break;
 	}
-	/* A bus scan's probes of empty slots are answered dev_not_found. */
-	if (op->err && op->err != XEN_PCI_ERR_dev_not_found)
+	/*
+	 * A bus scan's probes of empty slots are answered dev_not_found, and
+	 * codes outside the protocol are counted as bad replies instead.
+	 */
+	if (op->err && op->err != XEN_PCI_ERR_dev_not_found &&
+	    xsplit_pci_err_to_errno(op->err) != -EPROTO)
 		st->refused++;
 }
 
@@ -132,8 +136,10 @@ static int pcifront_do_op(struct pcifront_dev *pf, struct xen_pci_op *op,
 
 	raw_spin_lock_irqsave(&pf->op_lock, irqflags);
 	if (pf->backend_gone) {
+		pf->stats.not_sent++;
 		ret = -ENODEV;
 	} else if (test_bit(_XEN_PCIF_active, sh_flags(pf))) {
+		pf->stats.not_sent++;
 		ret = -EBUSY;
 	} else {
 		memcpy(&pf->sh->op, op, len);
@@ -159,6 +165,25 @@ static int pcifront_do_op(struct pcifront_dev *pf, struct xen_pci_op *op,
 	if (test_bit(_XEN_PCIB_active, sh_flags(pf)))
 		schedule_work(&pf->aer_work);
 	return ret;
+}
+
+/* An answer that broke the protocol: counted, and the caller fails. */
+static int op_bad_reply(struct pcifront_dev *pf)
+{
+	unsigned long irqflags;
+
+	raw_spin_lock_irqsave(&pf->op_lock, irqflags);
+	pf->stats.bad_replies++;
+	raw_spin_unlock_irqrestore(&pf->op_lock, irqflags);
+	return -EPROTO;
+}
+
+/* The errno of an answered op, counting answers outside the protocol. */
+static int op_result(struct pcifront_dev *pf, const struct xen_pci_op *op)
+{
+	int ret = xsplit_pci_err_to_errno(op->err);
+
+	return ret == -EPROTO ? op_bad_reply(pf) : ret;
 }
 
 static int errno_to_pcibios(int err)
@@ -190,6 +215,7 @@ static void op_address(struct xen_pci_op *op, struct pci_bus *bus,
 static int pcifront_conf_read(struct pci_bus *bus, unsigned int devfn,
 			      int where, int size, u32 *val)
 {
+	struct pcifront_dev *pf = pcifront_of_bus(bus);
 	struct xen_pci_op op = {
 		.cmd = XEN_PCI_OP_conf_read,
 		.offset = where,
@@ -198,9 +224,9 @@ static int pcifront_conf_read(struct pci_bus *bus, unsigned int devfn,
 	int ret;
 
 	op_address(&op, bus, devfn);
-	ret = pcifront_do_op(pcifront_of_bus(bus), &op, OP_HEADER_LEN);
+	ret = pcifront_do_op(pf, &op, OP_HEADER_LEN);
 	if (!ret)
-		ret = xsplit_pci_err_to_errno(op.err);
+		ret = op_result(pf, &op);
 	if (!ret)
 		*val = op.value;
 	return errno_to_pcibios(ret);
@@ -209,6 +235,7 @@ static int pcifront_conf_read(struct pci_bus *bus, unsigned int devfn,
 static int pcifront_conf_write(struct pci_bus *bus, unsigned int devfn,
 			       int where, int size, u32 val)
 {
+	struct pcifront_dev *pf = pcifront_of_bus(bus);
 	struct xen_pci_op op = {
 		.cmd = XEN_PCI_OP_conf_write,
 		.offset = where,
@@ -218,9 +245,9 @@ static int pcifront_conf_write(struct pci_bus *bus, unsigned int devfn,
 	int ret;
 
 	op_address(&op, bus, devfn);
-	ret = pcifront_do_op(pcifront_of_bus(bus), &op, OP_HEADER_LEN);
+	ret = pcifront_do_op(pf, &op, OP_HEADER_LEN);
 	if (!ret)
-		ret = xsplit_pci_err_to_errno(op.err);
+		ret = op_result(pf, &op);
 	return errno_to_pcibios(ret);
 }
 
@@ -250,11 +277,14 @@ static int pcifront_enable_msi(struct pci_dev *dev, int vectors[])
 		return -ENODEV;
 	op_address(&op, dev->bus, dev->devfn);
 	ret = pcifront_do_op(pf, &op, OP_HEADER_LEN);
-	if (!ret)
+	if (!ret) {
 		ret = xsplit_pci_msi_reply(&op);
+		if (ret == -EPROTO)
+			op_bad_reply(pf);
+	}
 	if (ret < 0) {
-		pci_err(dev, "backend did not enable MSI (err %d, value %u): %d\n",
-			op.err, op.value, ret);
+		dev_err_ratelimited(&dev->dev, "backend did not enable MSI (err %d, value %u): %d\n",
+				    op.err, op.value, ret);
 		return ret;
 	}
 	vectors[0] = ret;
@@ -297,12 +327,15 @@ static int pcifront_enable_msix(struct pci_dev *dev, int vectors[], int nvec)
 	}
 
 	ret = pcifront_do_op(pf, op, sizeof(*op));
-	if (!ret)
+	if (!ret) {
 		ret = xsplit_pci_msix_reply(op, nvec, vectors);
+		if (ret == -EPROTO)
+			op_bad_reply(pf);
+	}
 out:
 	if (ret)
-		pci_err(dev, "backend did not enable %d MSI-X vectors (err %d, value %u): %d\n",
-			nvec, op->err, op->value, ret);
+		dev_err_ratelimited(&dev->dev, "backend did not enable %d MSI-X vectors (err %d, value %u): %d\n",
+				    nvec, op->err, op->value, ret);
 	kfree(op);
 	return ret;
 }
@@ -318,10 +351,11 @@ static void pcifront_disable(struct pci_dev *dev, u32 cmd)
 	op_address(&op, dev->bus, dev->devfn);
 	ret = pcifront_do_op(pf, &op, OP_HEADER_LEN);
 	if (!ret)
-		ret = xsplit_pci_err_to_errno(op.err);
+		ret = op_result(pf, &op);
 	/* The guest forgets the vectors either way; the backend owns the rest. */
 	if (ret && ret != -ENODEV)
-		pci_warn(dev, "backend failed %s: %d\n", op_names[cmd], ret);
+		dev_warn_ratelimited(&dev->dev, "backend failed %s: %d\n",
+				     op_names[cmd], ret);
 }
 
 static void pcifront_disable_msi(struct pci_dev *dev)

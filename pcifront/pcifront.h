@@ -36,7 +36,9 @@ struct pcifront_stats {
 	u64 msi;
 	u64 msix;
 	u64 refused;	/* ops the backend answered with an error */
+	u64 bad_replies;	/* answers we could not accept */
 	u64 timeouts;
+	u64 not_sent;	/* backend gone, or still busy with a timed-out op */
 	u64 aer;
 };
 
