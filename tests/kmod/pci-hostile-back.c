@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xsplit-test-pci-hostile-back: a test-only PCI backend for dom0 that
+ * misbehaves towards the guest's PCI frontend, to show that
+ * xsplit-pcifront survives a backend it cannot trust (a driver domain, or
+ * a buggy dom0). It is the mirror of xsplit-test-pci-hostile, which does
+ * the same to the backend from the guest's side.
+ *
+ * It registers the xenbus backend for device type "pci", the same as
+ * xsplit-pciback and the kernel's xen-pciback: only one of the three can
+ * serve the guests, so this one refuses to load while either of the
+ * others is loaded (both register a PCI driver named "pciback"), and
+ * neither of them should be loaded while this one is.
+ *
+ * The module parameter "mode" chooses what every guest that connects
+ * while the module is loaded gets:
+ *
+ *  silent     the handshake done properly, one root bus 0000:00 offered,
+ *             and then no op ever answered: the op stays active for good.
+ *  garbage    ops answered, wrongly: a fake QEMU edu (1234:11e8) at
+ *             0000:00:00.0 whose config space reads fine (one I/O BAR and
+ *             an MSI capability, see hb_cfg), but enable_msi
+ *             "succeeds" with PIRQ 0, enable_msix "succeeds" with the same
+ *             PIRQ for every vector, and disable_msi/disable_msix fail
+ *             with an error code the protocol does not define.
+ *  bad_roots  the handshake, but root-0 is not a PCI bus address.
+ *
+ * xenbus holds a reference on this module for every device it drives, so
+ * the module cannot be unloaded from under a connected guest: unbinding
+ * the device (its driver's sysfs "unbind") runs the same remove path that
+ * unloading would, and closes the backend under the guest.
+ *
+ * Nothing is passed through: there is no device behind any of it. The
+ * test (tests/vm/pcifront-hostile-back.sh) writes the xenstore nodes of
+ * a "pci" device by hand, as libxl would for pci=[...], and reads what
+ * this module logs: one line when a guest connects and one when it goes
+ * away, with the ops and event-channel kicks seen in between.
+ */
+#define pr_fmt(fmt) "xsplit-hostile-back: " fmt
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <asm/unaligned.h>
+#include <xen/events.h>
+#include <xen/grant_table.h>
+#include <xen/interface/io/pciif.h>
+#include <xen/xen.h>
+#include <xen/xenbus.h>
+
+enum hb_mode {
+	HB_SILENT,
+	HB_GARBAGE,
+	HB_BAD_ROOTS,
+};
+
+static const char *const hb_mode_names[] = {
+	[HB_SILENT] = "silent",
+	[HB_GARBAGE] = "garbage",
+	[HB_BAD_ROOTS] = "bad_roots",
+};
+
+static char *mode = "silent";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode,
+		 "What every guest connecting while loaded gets: silent (ops never answered), garbage (a fake edu with impossible MSI answers) or bad_roots (a malformed root-0)");
+
+static enum hb_mode hb_mode;
+
+/* Not a XEN_PCI_ERR_* code: a frontend must not take it for success. */
+#define HB_UNDEFINED_ERR	12345
+/* A PIRQ that is valid on the wire, given to every MSI-X vector at once. */
+#define HB_DUP_PIRQ		7
+
+/*
+ * The fake edu's only BAR: I/O ports, not memory. A PV guest may not map
+ * memory it was not granted, so an MMIO BAR would make the edu driver's
+ * ioremap fail or fault, whereas Xen answers the port reads of a domain
+ * without I/O permission with all ones and drops its writes. That gets
+ * the driver past mapping its BAR to the MSI set-up this module is for.
+ */
+#define HB_IO_BASE		0xc000
+#define HB_IO_LEN		0x100
+
+#define HB_MSI_CAP		0x40
+
+/*
+ * Config space of a conventional PCI function (so the PCI core never
+ * looks at extended space), little-endian like the real thing.
+ */
+static const u8 hb_cfg[PCI_CFG_SPACE_SIZE] = {
+	[PCI_VENDOR_ID] = 0x34,
+	[PCI_VENDOR_ID + 1] = 0x12,
+	[PCI_DEVICE_ID] = 0xe8,
+	[PCI_DEVICE_ID + 1] = 0x11,
+	[PCI_STATUS] = PCI_STATUS_CAP_LIST,
+	[PCI_REVISION_ID] = 0x10,
+	/* Class 0x00ff00, as the edu: prog-if 0, subclass 0xff, base 0. */
+	[PCI_CLASS_DEVICE] = 0xff,
+	[PCI_BASE_ADDRESS_0] = (HB_IO_BASE & 0xff) | PCI_BASE_ADDRESS_SPACE_IO,
+	[PCI_BASE_ADDRESS_0 + 1] = HB_IO_BASE >> 8,
+	[PCI_SUBSYSTEM_VENDOR_ID] = 0xf4,
+	[PCI_SUBSYSTEM_VENDOR_ID + 1] = 0x1a,
+	[PCI_SUBSYSTEM_ID] = 0x00,
+	[PCI_SUBSYSTEM_ID + 1] = 0x11,
+	[PCI_CAPABILITY_LIST] = HB_MSI_CAP,
+	/* One MSI vector, 32-bit address, no masking; end of the list. */
+	[HB_MSI_CAP + PCI_CAP_LIST_ID] = PCI_CAP_ID_MSI,
+	[HB_MSI_CAP + PCI_CAP_LIST_NEXT] = 0,
+};
+
+struct hb_dev {
+	struct xenbus_device *xdev;
+	struct mutex lock;		/* connect and disconnect */
+	struct xen_pci_sharedinfo *sh;	/* the frontend's page, mapped */
+	int irq;			/* 0 until bound */
+	grant_ref_t gref;
+	evtchn_port_t port;
+
+	/* Only the event handler touches these: it never runs twice at once. */
+	bool bar0_sizing;		/* last BAR0 write was all ones */
+	bool pending_seen;		/* the silent mode's unanswered op */
+
+	atomic_t ops;			/* ops found active */
+	/* Events; Xen raises one itself when the channel is bound. */
+	atomic_t kicks;
+};
+
+static unsigned long *hb_flags(struct hb_dev *hb)
+{
+	return (unsigned long *)&hb->sh->flags;
+}
+
+/* The fake edu's config read: @err and @value as the op wants them. */
+static void hb_conf_read(struct hb_dev *hb, const struct xen_pci_op *op,
+			 s32 *err, u32 *value)
+{
+	u32 off = op->offset, size = op->size;
+
+	if (size != 1 && size != 2 && size != 4) {
+		*err = XEN_PCI_ERR_invalid_offset;
+		return;
+	}
+	if (off >= PCI_CFG_SPACE_SIZE || off + size > PCI_CFG_SPACE_SIZE ||
+	    off & (size - 1)) {
+		*err = XEN_PCI_ERR_invalid_offset;
+		return;
+	}
+	*err = XEN_PCI_ERR_success;
+	if (off == PCI_BASE_ADDRESS_0 && size == 4 && hb->bar0_sizing) {
+		*value = ~(u32)(HB_IO_LEN - 1) | PCI_BASE_ADDRESS_SPACE_IO;
+		return;
+	}
+	if (size == 1)
+		*value = hb_cfg[off];
+	else if (size == 2)
+		*value = get_unaligned_le16(&hb_cfg[off]);
+	else
+		*value = get_unaligned_le32(&hb_cfg[off]);
+}
+
+/*
+ * Writes succeed and change nothing, except that an all-ones write to
+ * BAR0 makes the next read of it return the size mask, which is how the
+ * PCI core learns the BAR's size.
+ */
+static void hb_conf_write(struct hb_dev *hb, const struct xen_pci_op *op)
+{
+	if (op->offset == PCI_BASE_ADDRESS_0)
+		hb->bar0_sizing = op->size == 4 && op->value == ~0u;
+}
+
+static void hb_answer(struct hb_dev *hb)
+{
+	struct xen_pci_sharedinfo *sh = hb->sh;
+	struct xen_pci_op op;
+	s32 err = XEN_PCI_ERR_success;
+	u32 value = 0, i, nvec;
+
+	/* Fields are read once, from our copy, after the flag. */
+	rmb();
+	memcpy(&op, &sh->op, offsetof(struct xen_pci_op, msix_entries));
+
+	if (op.cmd != XEN_PCI_OP_conf_write &&
+	    (op.domain || op.bus || op.devfn)) {
+		err = XEN_PCI_ERR_dev_not_found;
+		goto answer;
+	}
+	switch (op.cmd) {
+	case XEN_PCI_OP_conf_read:
+		hb_conf_read(hb, &op, &err, &value);
+		break;
+	case XEN_PCI_OP_conf_write:
+		if (!op.domain && !op.bus && !op.devfn)
+			hb_conf_write(hb, &op);
+		break;
+	case XEN_PCI_OP_enable_msi:
+		/* "Success" with a PIRQ that cannot exist. */
+		break;
+	case XEN_PCI_OP_enable_msix:
+		/* "Success" with every vector on one PIRQ. */
+		nvec = min_t(u32, op.value, SH_INFO_MAX_VEC);
+		for (i = 0; i < nvec; i++)
+			WRITE_ONCE(sh->op.msix_entries[i].vector, HB_DUP_PIRQ);
+		break;
+	case XEN_PCI_OP_disable_msi:
+	case XEN_PCI_OP_disable_msix:
+		err = HB_UNDEFINED_ERR;
+		break;
+	default:
+		err = XEN_PCI_ERR_not_implemented;
+		break;
+	}
+answer:
+	WRITE_ONCE(sh->op.err, err);
+	WRITE_ONCE(sh->op.value, value);
+	/* The frontend may read the answer the moment the bit is clear. */
+	wmb();
+	clear_bit(_XEN_PCIF_active, hb_flags(hb));
+	notify_remote_via_irq(hb->irq);
+}
+
+static irqreturn_t hb_event(int irq, void *dev_id)
+{
+	struct hb_dev *hb = dev_id;
+	unsigned int eoi = XEN_EOI_FLAG_SPURIOUS;
+
+	atomic_inc(&hb->kicks);
+	if (test_bit(_XEN_PCIF_active, hb_flags(hb))) {
+		eoi = 0;
+		if (hb_mode == HB_GARBAGE) {
+			atomic_inc(&hb->ops);
+			hb_answer(hb);
+		} else if (!hb->pending_seen) {
+			/* Never answered, so every later kick finds the same op. */
+			hb->pending_seen = true;
+			atomic_inc(&hb->ops);
+		}
+	}
+	xen_irq_lateeoi(irq, eoi);
+	return IRQ_HANDLED;
+}
+
+static int hb_publish_roots(struct hb_dev *hb)
+{
+	const char *root = hb_mode == HB_BAD_ROOTS ? "zz:1" : "0000:00";
+	struct xenbus_device *xdev = hb->xdev;
+	struct xenbus_transaction xbt;
+	int ret;
+
+again:
+	ret = xenbus_transaction_start(&xbt);
+	if (ret)
+		return ret;
+	ret = xenbus_printf(xbt, xdev->nodename, "root_num", "%u", 1);
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename, "root-0", "%s", root);
+	if (ret) {
+		xenbus_transaction_end(xbt, 1);
+		return ret;
+	}
+	ret = xenbus_transaction_end(xbt, 0);
+	if (ret == -EAGAIN)
+		goto again;
+	return ret;
+}
+
+/* Called with hb->lock held. */
+static void hb_disconnect_locked(struct hb_dev *hb)
+{
+	/* No handler may be left reading the page when it goes. */
+	if (hb->irq) {
+		unbind_from_irqhandler(hb->irq, hb);
+		hb->irq = 0;
+	}
+	if (!hb->sh)
+		return;
+	xenbus_unmap_ring_vfree(hb->xdev, hb->sh);
+	hb->sh = NULL;
+	pr_info("domain %d: disconnected (mode %s): %d ops seen, %d kicks\n",
+		hb->xdev->otherend_id, hb_mode_names[hb_mode],
+		atomic_read(&hb->ops), atomic_read(&hb->kicks));
+}
+
+static void hb_disconnect(struct hb_dev *hb)
+{
+	mutex_lock(&hb->lock);
+	hb_disconnect_locked(hb);
+	mutex_unlock(&hb->lock);
+}
+
+static void hb_connect(struct hb_dev *hb)
+{
+	struct xenbus_device *xdev = hb->xdev;
+	void *page;
+	char *magic;
+	int irq, ret;
+
+	mutex_lock(&hb->lock);
+	if (hb->sh)
+		goto out;
+
+	magic = xenbus_read(XBT_NIL, xdev->otherend, "magic", NULL);
+	if (IS_ERR(magic)) {
+		xenbus_dev_fatal(xdev, PTR_ERR(magic), "reading magic");
+		goto out;
+	}
+	ret = strcmp(magic, XEN_PCI_MAGIC) ? -EPROTO : 0;
+	kfree(magic);
+	if (ret) {
+		xenbus_dev_fatal(xdev, ret, "frontend speaks another protocol");
+		goto out;
+	}
+	ret = xenbus_scanf(XBT_NIL, xdev->otherend, "pci-op-ref", "%u",
+			   &hb->gref);
+	if (ret == 1)
+		ret = xenbus_scanf(XBT_NIL, xdev->otherend, "event-channel",
+				   "%u", &hb->port);
+	if (ret != 1) {
+		xenbus_dev_fatal(xdev, ret < 0 ? ret : -EINVAL,
+				 "reading pci-op-ref and event-channel");
+		goto out;
+	}
+
+	ret = xenbus_map_ring_valloc(xdev, &hb->gref, 1, &page);
+	if (ret)
+		goto out;	/* reported on xenbus by the call */
+	/* The handler looks at the page as soon as it is bound. */
+	hb->sh = page;
+	hb->bar0_sizing = false;
+	hb->pending_seen = false;
+	atomic_set(&hb->ops, 0);
+	atomic_set(&hb->kicks, 0);
+
+	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(xdev, hb->port,
+							    hb_event, 0,
+							    "xsplit-hostile-back",
+							    hb);
+	if (irq < 0) {
+		xenbus_dev_fatal(xdev, irq, "binding event channel %u",
+				 hb->port);
+		goto undo;
+	}
+	hb->irq = irq;
+
+	ret = hb_publish_roots(hb);
+	if (ret) {
+		xenbus_dev_fatal(xdev, ret, "writing root_num and root-0");
+		goto undo;
+	}
+	ret = xenbus_switch_state(xdev, XenbusStateConnected);
+	if (ret)
+		goto undo;
+	pr_info("domain %d: connected (mode %s): grant %u, event channel %u\n",
+		xdev->otherend_id, hb_mode_names[hb_mode], hb->gref, hb->port);
+	goto out;
+
+undo:
+	hb_disconnect_locked(hb);
+out:
+	mutex_unlock(&hb->lock);
+}
+
+static void hb_frontend_changed(struct xenbus_device *xdev,
+				enum xenbus_state fe_state)
+{
+	struct hb_dev *hb = dev_get_drvdata(&xdev->dev);
+
+	switch (fe_state) {
+	case XenbusStateInitialised:
+		hb_connect(hb);
+		break;
+	case XenbusStateClosing:
+	case XenbusStateClosed:
+		hb_disconnect(hb);
+		xenbus_switch_state(xdev, XenbusStateClosed);
+		break;
+	case XenbusStateUnknown:
+		/*
+		 * Also what the frontend's state reads as before the test
+		 * has written it: only a guest that was there can be gone.
+		 */
+		hb_disconnect(hb);
+		break;
+	default:
+		break;
+	}
+}
+
+static int hb_probe(struct xenbus_device *xdev,
+		    const struct xenbus_device_id *id)
+{
+	struct hb_dev *hb;
+	int ret;
+
+	hb = kzalloc(sizeof(*hb), GFP_KERNEL);
+	if (!hb)
+		return -ENOMEM;
+	hb->xdev = xdev;
+	mutex_init(&hb->lock);
+	dev_set_drvdata(&xdev->dev, hb);
+
+	ret = xenbus_switch_state(xdev, XenbusStateInitWait);
+	if (ret) {
+		dev_set_drvdata(&xdev->dev, NULL);
+		kfree(hb);
+		return ret;
+	}
+	pr_info("domain %d: probed %s (mode %s)\n", xdev->otherend_id,
+		xdev->nodename, hb_mode_names[hb_mode]);
+	return 0;
+}
+
+static void hb_remove(struct xenbus_device *xdev)
+{
+	struct hb_dev *hb = dev_get_drvdata(&xdev->dev);
+
+	/*
+	 * An unbind (or the device going away) while a guest is connected:
+	 * tell its frontend we are gone, so that it lets go of its functions
+	 * and its page.
+	 */
+	hb_disconnect(hb);
+	xenbus_switch_state(xdev, XenbusStateClosed);
+	dev_set_drvdata(&xdev->dev, NULL);
+	kfree(hb);
+}
+
+static const struct xenbus_device_id hb_ids[] = {
+	{ "pci" },
+	{ "" }
+};
+
+static struct xenbus_driver hb_driver = {
+	.name = "xsplit-hostile-back",
+	.ids = hb_ids,
+	.probe = hb_probe,
+	.remove = hb_remove,
+	.otherend_changed = hb_frontend_changed,
+};
+
+static int __init hb_init(void)
+{
+	int m;
+
+	if (!xen_domain())
+		return -ENODEV;
+	m = match_string(hb_mode_names, ARRAY_SIZE(hb_mode_names), mode);
+	if (m < 0) {
+		pr_err("unknown mode \"%s\": silent, garbage or bad_roots\n",
+		       mode);
+		return -EINVAL;
+	}
+	hb_mode = m;
+	/*
+	 * xsplit-pciback and xen-pciback both register a PCI driver of this
+	 * name along with their "pci" backend, which would then compete with
+	 * ours for the guests' devices.
+	 */
+	if (driver_find("pciback", &pci_bus_type)) {
+		pr_err("a PCI backend (xsplit-pciback or xen-pciback) is loaded; unload it first\n");
+		return -EBUSY;
+	}
+	pr_info("loaded, mode %s\n", hb_mode_names[hb_mode]);
+	return xenbus_register_backend(&hb_driver);
+}
+module_init(hb_init);
+
+static void __exit hb_exit(void)
+{
+	xenbus_unregister_driver(&hb_driver);
+}
+module_exit(hb_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("xsplit test bed: hostile PCI backend that misbehaves towards the guest's pcifront (test use only)");
