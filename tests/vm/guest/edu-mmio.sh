@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of the passthrough tests (busybox sh in a PV domU): find the
 # edu among the functions pcifront gave us and use it by direct MMIO.
-#   edu-mmio.sh [IRQ [WAIT_READY]]
+#   edu-mmio.sh [IRQ [WAIT_READY|- [cfgwrite]]]
 #     IRQ: msi or intx: also load xsplit-test-edu.ko (passed with --file)
 #          to take the device's interrupt that way; "-" to skip
 #     WAIT_READY: then print READY and wait for dom0 to take the device
 #          away
+#     cfgwrite: before that, write config byte 0x38 (reserved in a type 0
+#          header, so no rule lets a guest write it: whether the backend
+#          passes it on shows the function's permissive option)
 . /lib/xsplit/guest-lib.sh
 
 edu=
@@ -48,6 +51,10 @@ msi|intx)
 	echo $(basename $edu) >/sys/bus/pci/drivers/xsplit-test-edu/unbind
 	;;
 esac
+if [ "${3:-}" = cfgwrite ]; then
+	printf '\125' | dd of=$edu/config bs=1 seek=56 count=1 conv=notrunc \
+		2>/dev/null && echo "cfgwrite done"
+fi
 if [ "${2:-}" = WAIT_READY ]; then
 	echo READY
 	n=0
