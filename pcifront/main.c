@@ -77,13 +77,14 @@ again:
 
 static void pcifront_release_channel(struct pcifront_dev *pf)
 {
+	/* Unbinding closes the port too; free it only if it was never bound. */
 	if (pf->irq > 0)
 		unbind_from_irqhandler(pf->irq, pf);
-	pf->irq = 0;
-	cancel_work_sync(&pf->aer_work);
-	if (pf->evtchn)
+	else if (pf->evtchn)
 		xenbus_free_evtchn(pf->xdev, pf->evtchn);
+	pf->irq = 0;
 	pf->evtchn = 0;
+	cancel_work_sync(&pf->aer_work);
 	/* Frees the page once the backend has unmapped it. */
 	if (pf->sh)
 		xenbus_teardown_ring((void **)&pf->sh, 1, &pf->gref);

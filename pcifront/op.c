@@ -391,10 +391,7 @@ static pci_ers_result_t aer_call_driver(struct pci_dev *dev,
 		goto out;
 	switch (req->cmd) {
 	case XEN_PCI_OP_aer_detected:
-		/* err carries the channel state: normal, frozen or failed. */
-		if (eh->error_detected &&
-		    req->err >= (__force s32)pci_channel_io_normal &&
-		    req->err <= (__force s32)pci_channel_io_perm_failure)
+		if (eh->error_detected)
 			res = eh->error_detected(dev,
 						 (__force pci_channel_state_t)req->err);
 		break;
@@ -416,12 +413,38 @@ out:
 	return res;
 }
 
+/* A command the protocol defines, with the arguments it allows. */
+static bool aer_request_valid(struct pcifront_dev *pf,
+			      const struct xen_pcie_aer_op *req)
+{
+	switch (req->cmd) {
+	case XEN_PCI_OP_aer_detected:
+		/* err carries the channel state: normal, frozen or failed. */
+		if (req->err >= (__force s32)pci_channel_io_normal &&
+		    req->err <= (__force s32)pci_channel_io_perm_failure)
+			return true;
+		dev_warn_ratelimited(&pf->xdev->dev,
+				     "AER error_detected request with unknown channel state %d\n",
+				     req->err);
+		return false;
+	case XEN_PCI_OP_aer_mmio:
+	case XEN_PCI_OP_aer_slotreset:
+	case XEN_PCI_OP_aer_resume:
+		return true;
+	}
+	dev_warn_ratelimited(&pf->xdev->dev, "AER request with unknown command %u\n",
+			     req->cmd);
+	return false;
+}
+
 static pci_ers_result_t aer_handle(struct pcifront_dev *pf,
 				   const struct xen_pcie_aer_op *req)
 {
 	pci_ers_result_t res = PCI_ERS_RESULT_NONE;
 	struct pci_dev *dev;
 
+	if (!aer_request_valid(pf, req))
+		return res;
 	if (req->domain > 0xffff || req->bus > 0xff || req->devfn > 0xff)
 		goto bad;
 	dev = pci_get_domain_bus_and_slot(req->domain, req->bus, req->devfn);
@@ -457,9 +480,10 @@ void pcifront_aer_work(struct work_struct *work)
 	memcpy(&req, &pf->sh->aer_op, sizeof(req));
 
 	res = aer_handle(pf, &req);
-	dev_info(&pf->xdev->dev, "AER request %u for %04x:%02x:%02x.%u: result %u\n",
-		 req.cmd, req.domain, req.bus, PCI_SLOT(req.devfn),
-		 PCI_FUNC(req.devfn), (__force unsigned int)res);
+	dev_info_ratelimited(&pf->xdev->dev,
+			     "AER request %u for %04x:%02x:%02x.%u: result %u\n",
+			     req.cmd, req.domain, req.bus, PCI_SLOT(req.devfn),
+			     PCI_FUNC(req.devfn), (__force unsigned int)res);
 
 	raw_spin_lock_irqsave(&pf->op_lock, irqflags);
 	pf->stats.aer++;

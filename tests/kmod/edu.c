@@ -168,6 +168,58 @@ static void edu_remove(struct pci_dev *pdev)
 	pci_info(pdev, "xsplit-test-edu: interrupt released on remove\n");
 }
 
+/*
+ * Error recovery, for the AER requests a PCI backend relays to the guest
+ * (tests/vm/pcifront-hostile-back.sh). Each callback logs one line,
+ * "xsplit-test-edu: aer <callback> [state N]", and leaves the device
+ * alone: the function may be a fake with nothing behind it. The results,
+ * which the frontend hands back to the backend, say which callback ran:
+ *
+ *   error_detected  CAN_RECOVER (2) when the channel still works,
+ *                   NEED_RESET (3) when it is frozen,
+ *                   DISCONNECT (4) when it failed for good;
+ *   mmio_enabled    RECOVERED (5);
+ *   slot_reset      RECOVERED (5);
+ *   resume          nothing (the frontend answers NONE, 1).
+ *
+ * mmio_enabled and slot_reset can only differ in the order they come in.
+ */
+static pci_ers_result_t edu_error_detected(struct pci_dev *pdev,
+					   pci_channel_state_t state)
+{
+	pci_info(pdev, "xsplit-test-edu: aer error_detected state %u\n",
+		 (__force unsigned int)state);
+	if (state == pci_channel_io_normal)
+		return PCI_ERS_RESULT_CAN_RECOVER;
+	if (state == pci_channel_io_frozen)
+		return PCI_ERS_RESULT_NEED_RESET;
+	return PCI_ERS_RESULT_DISCONNECT;
+}
+
+static pci_ers_result_t edu_mmio_enabled(struct pci_dev *pdev)
+{
+	pci_info(pdev, "xsplit-test-edu: aer mmio_enabled\n");
+	return PCI_ERS_RESULT_RECOVERED;
+}
+
+static pci_ers_result_t edu_slot_reset(struct pci_dev *pdev)
+{
+	pci_info(pdev, "xsplit-test-edu: aer slot_reset\n");
+	return PCI_ERS_RESULT_RECOVERED;
+}
+
+static void edu_resume(struct pci_dev *pdev)
+{
+	pci_info(pdev, "xsplit-test-edu: aer resume\n");
+}
+
+static const struct pci_error_handlers edu_err_handlers = {
+	.error_detected = edu_error_detected,
+	.mmio_enabled = edu_mmio_enabled,
+	.slot_reset = edu_slot_reset,
+	.resume = edu_resume,
+};
+
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct edu *edu;
@@ -204,6 +256,7 @@ static struct pci_driver edu_driver = {
 	.id_table = edu_ids,
 	.probe = edu_probe,
 	.remove = edu_remove,
+	.err_handler = &edu_err_handlers,
 };
 module_pci_driver(edu_driver);
 

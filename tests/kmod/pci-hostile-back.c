@@ -24,6 +24,14 @@
  *             PIRQ for every vector, and disable_msi/disable_msix fail
  *             with an error code the protocol does not define.
  *  bad_roots  the handshake, but root-0 is not a PCI bus address.
+ *  aer        garbage's fake edu and answers, plus AER requests sent to
+ *             the frontend on demand (see hb_aer_seq): writing 1 to the
+ *             backend device's "aer_trigger" in sysfs sends them one after
+ *             the other, waiting for each answer, and logs one line per
+ *             request, "aer NAME result N" (N the pci_ers_result_t the
+ *             guest's driver returned) or "aer NAME timeout". Only dom0
+ *             can know when the guest's driver is bound, hence the
+ *             trigger instead of sending at connect.
  *
  * xenbus holds a reference on this module for every device it drives, so
  * the module cannot be unloaded from under a connected guest: unbinding
@@ -34,12 +42,14 @@
  * test (tests/vm/pcifront-hostile-back.sh) writes the xenstore nodes of
  * a "pci" device by hand, as libxl would for pci=[...], and reads what
  * this module logs: one line when a guest connects and one when it goes
- * away, with the ops and event-channel kicks seen in between.
+ * away, with the ops and event-channel kicks seen in between, and in mode
+ * aer one line per AER request answered.
  */
 #define pr_fmt(fmt) "xsplit-hostile-back: " fmt
 
 #include <linux/atomic.h>
 #include <linux/bitops.h>
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -56,18 +66,20 @@ enum hb_mode {
 	HB_SILENT,
 	HB_GARBAGE,
 	HB_BAD_ROOTS,
+	HB_AER,
 };
 
 static const char *const hb_mode_names[] = {
 	[HB_SILENT] = "silent",
 	[HB_GARBAGE] = "garbage",
 	[HB_BAD_ROOTS] = "bad_roots",
+	[HB_AER] = "aer",
 };
 
 static char *mode = "silent";
 module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode,
-		 "What every guest connecting while loaded gets: silent (ops never answered), garbage (a fake edu with impossible MSI answers) or bad_roots (a malformed root-0)");
+		 "What every guest connecting while loaded gets: silent (ops never answered), garbage (a fake edu with impossible MSI answers), bad_roots (a malformed root-0) or aer (garbage, plus AER requests when aer_trigger is written)");
 
 static enum hb_mode hb_mode;
 
@@ -87,6 +99,39 @@ static enum hb_mode hb_mode;
 #define HB_IO_LEN		0x100
 
 #define HB_MSI_CAP		0x40
+
+/* How long the frontend has to answer one AER request. */
+#define HB_AER_TIMEOUT_MS	5000
+
+/* Not an AER command: the frontend must refuse it. */
+#define HB_AER_BAD_CMD		0x55
+/* A slot the guest has no function in: only 00.0 is offered. */
+#define HB_AER_BAD_DEVFN	PCI_DEVFN(1, 0)
+
+struct hb_aer_req {
+	const char *name;	/* in the log line of the answer */
+	u32 cmd;
+	s32 err;		/* aer_detected: the channel state */
+	u32 devfn;
+};
+
+/*
+ * One recovery as dom0's AER core would drive it, with both of the channel
+ * states a driver can recover from, then two requests the frontend must
+ * answer PCI_ERS_RESULT_NONE without calling any driver.
+ */
+static const struct hb_aer_req hb_aer_seq[] = {
+	{ "detected_normal", XEN_PCI_OP_aer_detected,
+	  (__force s32)pci_channel_io_normal, 0 },
+	{ "detected_frozen", XEN_PCI_OP_aer_detected,
+	  (__force s32)pci_channel_io_frozen, 0 },
+	{ "mmio", XEN_PCI_OP_aer_mmio, 0, 0 },
+	{ "slotreset", XEN_PCI_OP_aer_slotreset, 0, 0 },
+	{ "resume", XEN_PCI_OP_aer_resume, 0, 0 },
+	{ "detected_bad_devfn", XEN_PCI_OP_aer_detected,
+	  (__force s32)pci_channel_io_normal, HB_AER_BAD_DEVFN },
+	{ "unknown_cmd", HB_AER_BAD_CMD, 0, 0 },
+};
 
 /*
  * Config space of a conventional PCI function (so the PCI core never
@@ -115,7 +160,7 @@ static const u8 hb_cfg[PCI_CFG_SPACE_SIZE] = {
 
 struct hb_dev {
 	struct xenbus_device *xdev;
-	struct mutex lock;		/* connect and disconnect */
+	struct mutex lock;		/* connect, disconnect, AER sequence */
 	struct xen_pci_sharedinfo *sh;	/* the frontend's page, mapped */
 	int irq;			/* 0 until bound */
 	grant_ref_t gref;
@@ -128,6 +173,12 @@ struct hb_dev {
 	atomic_t ops;			/* ops found active */
 	/* Events; Xen raises one itself when the channel is bound. */
 	atomic_t kicks;
+	/*
+	 * AER requests sent whose answer's event has not come in yet: that
+	 * event is expected, not spurious, and must not slow the channel's
+	 * EOIs down for the ops after it.
+	 */
+	atomic_t aer_kicks_due;
 };
 
 static unsigned long *hb_flags(struct hb_dev *hb)
@@ -232,7 +283,7 @@ static irqreturn_t hb_event(int irq, void *dev_id)
 	atomic_inc(&hb->kicks);
 	if (test_bit(_XEN_PCIF_active, hb_flags(hb))) {
 		eoi = 0;
-		if (hb_mode == HB_GARBAGE) {
+		if (hb_mode == HB_GARBAGE || hb_mode == HB_AER) {
 			atomic_inc(&hb->ops);
 			hb_answer(hb);
 		} else if (!hb->pending_seen) {
@@ -240,10 +291,127 @@ static irqreturn_t hb_event(int irq, void *dev_id)
 			hb->pending_seen = true;
 			atomic_inc(&hb->ops);
 		}
+	} else if (atomic_dec_if_positive(&hb->aer_kicks_due) >= 0) {
+		eoi = 0;
 	}
 	xen_irq_lateeoi(irq, eoi);
 	return IRQ_HANDLED;
 }
+
+/*
+ * Send one AER request and wait for the frontend to clear the flag.
+ * Returns false if it did not: the request is then still the frontend's,
+ * and no other may be written over it.
+ */
+static bool hb_aer_send(struct hb_dev *hb, const struct hb_aer_req *req)
+{
+	struct xen_pcie_aer_op *aer = &hb->sh->aer_op;
+	unsigned long deadline;
+
+	WRITE_ONCE(aer->cmd, req->cmd);
+	WRITE_ONCE(aer->err, req->err);
+	WRITE_ONCE(aer->domain, 0);
+	WRITE_ONCE(aer->bus, 0);
+	WRITE_ONCE(aer->devfn, req->devfn);
+	/* The frontend may read the request the moment the bit is set. */
+	wmb();
+	atomic_inc(&hb->aer_kicks_due);
+	set_bit(_XEN_PCIB_active, hb_flags(hb));
+	notify_remote_via_irq(hb->irq);
+
+	/*
+	 * The frontend answers from a work item, and its driver's callback
+	 * may sleep: poll from process context, not the event handler.
+	 */
+	deadline = jiffies + msecs_to_jiffies(HB_AER_TIMEOUT_MS);
+	while (test_bit(_XEN_PCIB_active, hb_flags(hb))) {
+		if (time_after(jiffies, deadline)) {
+			pr_warn("aer %s timeout\n", req->name);
+			return false;
+		}
+		usleep_range(1000, 1100);
+	}
+	/* No part of the answer may be read before the flag. */
+	rmb();
+	pr_info("aer %s result %d\n", req->name, READ_ONCE(aer->err));
+	return true;
+}
+
+/* Called with hb->lock held, while connected. */
+static int hb_aer_run_locked(struct hb_dev *hb)
+{
+	unsigned int i, answered = 0;
+	int ret = 0;
+
+	pr_info("domain %d: sending %zu AER requests\n",
+		hb->xdev->otherend_id, ARRAY_SIZE(hb_aer_seq));
+	for (i = 0; i < ARRAY_SIZE(hb_aer_seq); i++) {
+		const struct hb_aer_req *req = &hb_aer_seq[i];
+
+		/* A frontend that did not offer to handle AER gets none. */
+		if (!test_bit(_XEN_PCIB_AERHANDLER, hb_flags(hb))) {
+			pr_info("aer %s not sent: the frontend handles no AER\n",
+				req->name);
+			ret = -EOPNOTSUPP;
+			continue;
+		}
+		/* Left over from a request that timed out earlier. */
+		if (test_bit(_XEN_PCIB_active, hb_flags(hb))) {
+			pr_warn("aer %s not sent: an earlier request is still active\n",
+				req->name);
+			ret = -EBUSY;
+			break;
+		}
+		if (!hb_aer_send(hb, req)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		answered++;
+	}
+	pr_info("domain %d: %u of %zu AER requests answered\n",
+		hb->xdev->otherend_id, answered, ARRAY_SIZE(hb_aer_seq));
+	return ret;
+}
+
+/*
+ * Writing 1 runs the whole sequence and returns when it is over (at most
+ * HB_AER_TIMEOUT_MS per request): the writer knows every answer is in the
+ * log once its write returns. Meanwhile hb->lock keeps the page mapped, so
+ * a guest that closes has its backend follow once the sequence is over.
+ */
+static ssize_t aer_trigger_store(struct device *dev,
+				 struct device_attribute *attr,
+				 const char *buf, size_t count)
+{
+	struct xenbus_device *xdev = to_xenbus_device(dev);
+	struct hb_dev *hb = dev_get_drvdata(dev);
+	bool go;
+	int ret;
+
+	ret = kstrtobool(buf, &go);
+	if (ret)
+		return ret;
+	if (!go)
+		return count;
+	if (hb_mode != HB_AER)
+		return -EPERM;
+
+	mutex_lock(&hb->lock);
+	if (!hb->sh ||
+	    xenbus_read_driver_state(xdev->otherend) != XenbusStateConnected)
+		ret = -ENOTCONN;
+	else
+		ret = hb_aer_run_locked(hb);
+	mutex_unlock(&hb->lock);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(aer_trigger);
+
+static struct attribute *hb_attrs[] = {
+	&dev_attr_aer_trigger.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(hb);
 
 static int hb_publish_roots(struct hb_dev *hb)
 {
@@ -335,6 +503,7 @@ static void hb_connect(struct hb_dev *hb)
 	hb->pending_seen = false;
 	atomic_set(&hb->ops, 0);
 	atomic_set(&hb->kicks, 0);
+	atomic_set(&hb->aer_kicks_due, 0);
 
 	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(xdev, hb->port,
 							    hb_event, 0,
@@ -441,6 +610,7 @@ static struct xenbus_driver hb_driver = {
 	.probe = hb_probe,
 	.remove = hb_remove,
 	.otherend_changed = hb_frontend_changed,
+	.driver.dev_groups = hb_groups,
 };
 
 static int __init hb_init(void)
@@ -451,7 +621,7 @@ static int __init hb_init(void)
 		return -ENODEV;
 	m = match_string(hb_mode_names, ARRAY_SIZE(hb_mode_names), mode);
 	if (m < 0) {
-		pr_err("unknown mode \"%s\": silent, garbage or bad_roots\n",
+		pr_err("unknown mode \"%s\": silent, garbage, bad_roots or aer\n",
 		       mode);
 		return -EINVAL;
 	}

@@ -34,6 +34,8 @@ front_checks() {	# OUTPUT TAG
 	check "$2: xsplit-pcifront connected" has "$1" '^pcifront: .*connected to backend'
 	check "$2: MSI through xsplit-pcifront's op" has "$1" '^pcifront-stats: enable_msi 1$'
 	check "$2: no op timed out" has "$1" '^pcifront-stats: timeouts 0$'
+	# xenbus_dev_error() lines read "pci-0: <errno> <what>".
+	check "$2: no xenbus error from the frontend" lacks "$1" 'pci-0: [0-9][0-9]* '
 	check_eq "$2: no warning or oops in the guest" "guest-trouble 0" "$(guest_line "$1" 'guest-trouble ')"
 }
 

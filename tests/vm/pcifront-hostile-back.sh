@@ -10,7 +10,12 @@
 #   garbage    a fake edu with impossible MSI answers: it must appear, and
 #              its driver's MSI set-up must fail cleanly;
 #   bad_roots  a malformed root-0: the frontend must refuse with a xenbus
-#              error and create no bus.
+#              error and create no bus;
+#   aer        garbage's fake edu, bound to xsplit-test-edu, and then AER
+#              requests from dom0: the frontend must run the driver's
+#              error handlers and hand back what they returned, and answer
+#              a request for a function it lacks or with an unknown command
+#              with PCI_ERS_RESULT_NONE, warning, without calling anyone.
 # In each mode dom0 then unbinds and unloads the backend under the guest,
 # and the frontend must come apart and unload cleanly. No device is passed
 # through: the "pci" device's xenstore nodes are written here by hand, as
@@ -82,10 +87,12 @@ pci_nodes() {
 		xenstore-write $fe/state 1
 }
 
-# start_mode MODE: load the backend, start a guest, give it the device
-# and wait until it has reported on the connection. Sets name, domid, fe.
+# start_mode MODE [REGEX]: load the backend, start a guest, give it the
+# device and wait until it has reported on the connection (prints a line
+# matching REGEX, by default the one saying it waits for the close). Sets
+# name, domid, fe.
 start_mode() {
-	local m=$1
+	local m=$1 ready=${2:-^READY-TO-CLOSE}
 
 	dmesg_mark
 	check "$m: insmod hostile backend" insmod "$BACK_KO" mode=$m
@@ -97,7 +104,7 @@ start_mode() {
 	check "$m: backend probed for domain $domid" \
 		dmesg_wait "xsplit-hostile-back: domain $domid: probed " 10
 	check "$m: guest reported on the connection" \
-		$DOMU --timeout 90 --expect "$name" '^READY-TO-CLOSE'
+		$DOMU --timeout 90 --expect "$name" "$ready"
 }
 
 # end_mode MODE: unload the backend under the connected guest, collect the
@@ -132,6 +139,8 @@ end_mode() {
 		"$(guest_line "$out" 'rmmod-pcifront ')"
 	check_eq "$m: no warning, BUG or oops in the guest" "guest-trouble 0" \
 		"$(guest_line "$out" 'guest-trouble ')"
+	check_eq "$m: the frontend's teardown freed everything once" "teardown-errors 0" \
+		"$(guest_line "$out" 'teardown-errors ')"
 	check_eq "$m: nothing at warning level or above in dom0" "" "$(dmesg_warnings)"
 }
 
@@ -222,5 +231,57 @@ check_out "bad_roots: its log names root-0" \
 	'^dmesg: xsplit_pcifront pci-0: 22 reading root-0$'
 check_eq "bad_roots: no function appeared" "functions 0" "$(guest_line "$out" 'functions ')"
 check_no_out "bad_roots: no PCI bus was created" 'PCI bus .* from the backend'
+
+# --- aer: AER requests relayed to the guest's driver ---------------------
+# The results are enum pci_ers_result's values (include/linux/pci.h):
+# NONE 1, CAN_RECOVER 2, NEED_RESET 3, DISCONNECT 4, RECOVERED 5.
+# xsplit-test-edu's handlers return CAN_RECOVER for a normal channel,
+# NEED_RESET for a frozen one and RECOVERED from mmio_enabled and
+# slot_reset; resume returns nothing, which the frontend answers as NONE.
+start_mode aer '^READY-FOR-AER'
+check "aer: backend connected" \
+	dmesg_wait "xsplit-hostile-back: domain $domid: connected \\(mode aer\\)" 1
+# Returns once every request is answered or one timed out.
+check "aer: dom0 sends the AER requests" \
+	sh -c "echo 1 >/sys/bus/xen-backend/devices/pci-$domid-0/aer_trigger"
+dmesg | grep -E 'xsplit-hostile-back: (aer |domain [0-9]+: .*AER)' | sed 's/^/  dom0: /'
+aer_result() { dmesg | sed -n "s/.*xsplit-hostile-back: aer $1 //p" | tail -n 1; }
+check_eq "aer: error_detected(io_normal) answered CAN_RECOVER" "result 2" \
+	"$(aer_result detected_normal)"
+check_eq "aer: error_detected(io_frozen) answered NEED_RESET" "result 3" \
+	"$(aer_result detected_frozen)"
+check_eq "aer: mmio_enabled answered RECOVERED" "result 5" "$(aer_result mmio)"
+check_eq "aer: slot_reset answered RECOVERED" "result 5" "$(aer_result slotreset)"
+check_eq "aer: resume answered NONE" "result 1" "$(aer_result resume)"
+check_eq "aer: a request for devfn 0x08, which the guest lacks, answered NONE" \
+	"result 1" "$(aer_result detected_bad_devfn)"
+check_eq "aer: a request with unknown command 0x55 answered NONE" "result 1" \
+	"$(aer_result unknown_cmd)"
+check "aer: backend saw all 7 answered" \
+	dmesg_wait "xsplit-hostile-back: domain $domid: 7 of 7 AER requests answered" 1
+check "aer: guest reported on the requests" \
+	$DOMU --timeout 120 --expect "$name" '^READY-TO-CLOSE'
+end_mode aer
+check_eq "aer: frontend connected" "outcome connected" "$(guest_line "$out" 'outcome ')"
+check_eq "aer: the fake edu appeared at 0000:00:00.0" \
+	"function 0000:00:00.0 1234:11e8 class 0x00ff00" \
+	"$(guest_line "$out" 'function ')"
+check_eq "aer: xsplit-test-edu bound to it" "edu-bound yes" \
+	"$(guest_line "$out" 'edu-bound ')"
+check_eq "aer: frontend logged a result for each of the 7 requests" \
+	"aer-requests 7" "$(guest_line "$out" 'aer-requests ')"
+# Once each, in order, and nothing for the two requests to refuse.
+calls=$(echo "$out" | sed -n 's/^edu-test: xsplit-test-edu: aer //p' | paste -sd,)
+check_eq "aer: the driver's handlers ran in order, once each" \
+	"error_detected state 1,error_detected state 2,mmio_enabled,slot_reset,resume" \
+	"$calls"
+check_out "aer: frontend warned about the request for devfn 0x08" \
+	'^aer-log: <4>xsplit_pcifront pci-0: AER request 6 for unknown function 0:0:8$'
+check_out "aer: frontend warned about the unknown command 0x55" \
+	'^aer-log: <[0-4]>xsplit_pcifront pci-0: AER request with unknown command 85$'
+check_eq "aer: xsplit_stats counts the 7 requests" 7 "$(stat_of "$out" stats aer)"
+check_eq "aer: no op timed out" 0 "$(stat_of "$out" stats timeouts)"
+check_eq "aer: rmmod xsplit-test-edu in the guest" "rmmod-edu 0" \
+	"$(guest_line "$out" 'rmmod-edu ')"
 
 finish
