@@ -340,7 +340,9 @@ static int __init xsplit_pcifront_init(void)
 static void __exit xsplit_pcifront_exit(void)
 {
 	xenbus_unregister_driver(&pcifront_driver);
-	xen_pci_frontend = NULL;
+	/* xen-pcifront takes the hook without asking: leave it theirs then. */
+	if (xen_pci_frontend == &pcifront_msi_ops)
+		xen_pci_frontend = NULL;
 }
 
 module_init(xsplit_pcifront_init);
