@@ -2,7 +2,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The PCI passthrough interop matrix, on the edu with MSI:
-#   - xsplit-pciback + xsplit-pcifront (virtual-slot mode);
 #   - xsplit-pciback in passthrough mode (passthrough=1), where the guest
 #     sees the real address 0000:00:05.0, + the kernel's xen-pcifront;
 #   - the kernel's xen-pciback + xsplit-pcifront;
@@ -10,8 +9,9 @@
 #     same guest checks must pass against, which shows they test the
 #     device and not our backend's quirks.
 # xsplit-pciback + the kernel's xen-pcifront in virtual-slot mode is
-# tests/vm/pci-passthrough.sh; the e1000 with both fronts is
-# tests/vm/pci-e1000.sh.
+# tests/vm/pci-passthrough.sh; xsplit-pciback + xsplit-pcifront is
+# tests/vm/pci-front.sh (the edu with INTx and MSI, at creation and
+# hot-plugged), tests/vm/pci-e1000.sh and tests/vm/pci-nvme.sh.
 
 . /xsplit/tests/lib/vm.sh
 
@@ -40,15 +40,6 @@ front_checks() {	# OUTPUT TAG
 }
 
 dmesg_mark
-check "insmod xsplit-pciback" insmod "$(ko_path pciback)"
-check "xl pci-assignable-add" xl pci-assignable-add $EDU
-out=$($DOMU --no-load xen-pcifront --cfg "pci = ['$EDU']" --file $GUEST --file $TESTKO --timeout 150 $OURS msi)
-echo "$out" | sed 's/^/  guest: /'
-edu_checks "$out" "ours + ours" 0000:00:00.0
-front_checks "$out" "ours + ours"
-check "xl pci-assignable-remove" xl pci-assignable-remove $EDU
-check "rmmod xsplit-pciback" rmmod "$(ko_name pciback)"
-
 check "insmod xsplit-pciback passthrough=1" insmod "$(ko_path pciback)" passthrough=1
 check "xl pci-assignable-add" xl pci-assignable-add $EDU
 out=$($DOMU --cfg "pci = ['$EDU']" --file $TESTKO --timeout 150 $GUEST msi)
