@@ -212,21 +212,28 @@ static void op_address(struct xen_pci_op *op, struct pci_bus *bus,
 	op->devfn = devfn;
 }
 
+/* Send a config space @op for @devfn on @bus: 0 or a negative errno. */
+static int pcifront_conf_op(struct pci_bus *bus, unsigned int devfn,
+			    struct xen_pci_op *op)
+{
+	struct pcifront_dev *pf = pcifront_of_bus(bus);
+	int ret;
+
+	op_address(op, bus, devfn);
+	ret = pcifront_do_op(pf, op, OP_HEADER_LEN);
+	return ret ? ret : op_result(pf, op);
+}
+
 static int pcifront_conf_read(struct pci_bus *bus, unsigned int devfn,
 			      int where, int size, u32 *val)
 {
-	struct pcifront_dev *pf = pcifront_of_bus(bus);
 	struct xen_pci_op op = {
 		.cmd = XEN_PCI_OP_conf_read,
 		.offset = where,
 		.size = size,
 	};
-	int ret;
+	int ret = pcifront_conf_op(bus, devfn, &op);
 
-	op_address(&op, bus, devfn);
-	ret = pcifront_do_op(pf, &op, OP_HEADER_LEN);
-	if (!ret)
-		ret = op_result(pf, &op);
 	if (!ret)
 		*val = op.value;
 	return errno_to_pcibios(ret);
@@ -235,20 +242,14 @@ static int pcifront_conf_read(struct pci_bus *bus, unsigned int devfn,
 static int pcifront_conf_write(struct pci_bus *bus, unsigned int devfn,
 			       int where, int size, u32 val)
 {
-	struct pcifront_dev *pf = pcifront_of_bus(bus);
 	struct xen_pci_op op = {
 		.cmd = XEN_PCI_OP_conf_write,
 		.offset = where,
 		.size = size,
 		.value = val,
 	};
-	int ret;
 
-	op_address(&op, bus, devfn);
-	ret = pcifront_do_op(pf, &op, OP_HEADER_LEN);
-	if (!ret)
-		ret = op_result(pf, &op);
-	return errno_to_pcibios(ret);
+	return errno_to_pcibios(pcifront_conf_op(bus, devfn, &op));
 }
 
 struct pci_ops pcifront_bus_ops = {
