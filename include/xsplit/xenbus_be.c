@@ -60,16 +60,18 @@ int xsplit_be_chan_connect(struct xenbus_device *xdev,
 		return ret;
 	}
 
+	/* The handler may run as soon as the port is bound: ring first. */
+	ch->ring = ring;
 	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(xdev,
 							    port, handler, 0,
 							    name, dev_id);
 	if (irq < 0) {
 		xenbus_dev_fatal(xdev, irq, "binding event channel %u of domain %d",
 				 port, xdev->otherend_id);
+		ch->ring = NULL;
 		xenbus_unmap_ring_vfree(xdev, ring);
 		return irq;
 	}
-	ch->ring = ring;
 	ch->irq = irq;
 	return 0;
 }

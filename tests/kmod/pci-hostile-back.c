@@ -61,6 +61,7 @@
 #include <xen/interface/io/pciif.h>
 #include <xen/xen.h>
 #include <xen/xenbus.h>
+#include <xsplit/xenbus_be.h>
 
 enum hb_mode {
 	HB_SILENT,
@@ -161,8 +162,7 @@ static const u8 hb_cfg[PCI_CFG_SPACE_SIZE] = {
 struct hb_dev {
 	struct xenbus_device *xdev;
 	struct mutex lock;		/* connect, disconnect, AER sequence */
-	struct xen_pci_sharedinfo *sh;	/* the frontend's page, mapped */
-	int irq;			/* 0 until bound */
+	struct xsplit_be_chan ch;	/* the frontend's page and channel */
 	grant_ref_t gref;
 	evtchn_port_t port;
 
@@ -181,9 +181,14 @@ struct hb_dev {
 	atomic_t aer_kicks_due;
 };
 
+static struct xen_pci_sharedinfo *hb_sh(struct hb_dev *hb)
+{
+	return hb->ch.ring;
+}
+
 static unsigned long *hb_flags(struct hb_dev *hb)
 {
-	return (unsigned long *)&hb->sh->flags;
+	return (unsigned long *)&hb_sh(hb)->flags;
 }
 
 /* The fake edu's config read: @err and @value as the op wants them. */
@@ -227,7 +232,7 @@ static void hb_conf_write(struct hb_dev *hb, const struct xen_pci_op *op)
 
 static void hb_answer(struct hb_dev *hb)
 {
-	struct xen_pci_sharedinfo *sh = hb->sh;
+	struct xen_pci_sharedinfo *sh = hb_sh(hb);
 	struct xen_pci_op op;
 	s32 err = XEN_PCI_ERR_success;
 	u32 value = 0, i, nvec;
@@ -272,7 +277,7 @@ answer:
 	/* The frontend may read the answer the moment the bit is clear. */
 	wmb();
 	clear_bit(_XEN_PCIF_active, hb_flags(hb));
-	notify_remote_via_irq(hb->irq);
+	notify_remote_via_irq(hb->ch.irq);
 }
 
 static irqreturn_t hb_event(int irq, void *dev_id)
@@ -305,7 +310,7 @@ static irqreturn_t hb_event(int irq, void *dev_id)
  */
 static bool hb_aer_send(struct hb_dev *hb, const struct hb_aer_req *req)
 {
-	struct xen_pcie_aer_op *aer = &hb->sh->aer_op;
+	struct xen_pcie_aer_op *aer = &hb_sh(hb)->aer_op;
 	unsigned long deadline;
 
 	WRITE_ONCE(aer->cmd, req->cmd);
@@ -317,7 +322,7 @@ static bool hb_aer_send(struct hb_dev *hb, const struct hb_aer_req *req)
 	wmb();
 	atomic_inc(&hb->aer_kicks_due);
 	set_bit(_XEN_PCIB_active, hb_flags(hb));
-	notify_remote_via_irq(hb->irq);
+	notify_remote_via_irq(hb->ch.irq);
 
 	/*
 	 * The frontend answers from a work item, and its driver's callback
@@ -397,7 +402,7 @@ static ssize_t aer_trigger_store(struct device *dev,
 		return -EPERM;
 
 	mutex_lock(&hb->lock);
-	if (!hb->sh ||
+	if (!hb->ch.ring ||
 	    xenbus_read_driver_state(xdev->otherend) != XenbusStateConnected)
 		ret = -ENOTCONN;
 	else
@@ -440,15 +445,9 @@ again:
 /* Called with hb->lock held. */
 static void hb_disconnect_locked(struct hb_dev *hb)
 {
-	/* No handler may be left reading the page when it goes. */
-	if (hb->irq) {
-		unbind_from_irqhandler(hb->irq, hb);
-		hb->irq = 0;
-	}
-	if (!hb->sh)
+	if (!hb->ch.ring)
 		return;
-	xenbus_unmap_ring_vfree(hb->xdev, hb->sh);
-	hb->sh = NULL;
+	xsplit_be_chan_disconnect(hb->xdev, &hb->ch, hb);
 	pr_info("domain %d: disconnected (mode %s): %d ops seen, %d kicks\n",
 		hb->xdev->otherend_id, hb_mode_names[hb_mode],
 		atomic_read(&hb->ops), atomic_read(&hb->kicks));
@@ -464,12 +463,11 @@ static void hb_disconnect(struct hb_dev *hb)
 static void hb_connect(struct hb_dev *hb)
 {
 	struct xenbus_device *xdev = hb->xdev;
-	void *page;
 	char *magic;
-	int irq, ret;
+	int ret;
 
 	mutex_lock(&hb->lock);
-	if (hb->sh)
+	if (hb->ch.ring)
 		goto out;
 
 	magic = xenbus_read(XBT_NIL, xdev->otherend, "magic", NULL);
@@ -483,38 +481,22 @@ static void hb_connect(struct hb_dev *hb)
 		xenbus_dev_fatal(xdev, ret, "frontend speaks another protocol");
 		goto out;
 	}
-	ret = xenbus_scanf(XBT_NIL, xdev->otherend, "pci-op-ref", "%u",
-			   &hb->gref);
-	if (ret == 1)
-		ret = xenbus_scanf(XBT_NIL, xdev->otherend, "event-channel",
-				   "%u", &hb->port);
-	if (ret != 1) {
-		xenbus_dev_fatal(xdev, ret < 0 ? ret : -EINVAL,
-				 "reading pci-op-ref and event-channel");
+	ret = xsplit_be_read_frontend(xdev, "pci-op-ref", 1, &hb->gref,
+				      &hb->port);
+	if (ret) {
+		xenbus_dev_fatal(xdev, ret, "reading pci-op-ref and event-channel");
 		goto out;
 	}
 
-	ret = xenbus_map_ring_valloc(xdev, &hb->gref, 1, &page);
-	if (ret)
-		goto out;	/* reported on xenbus by the call */
-	/* The handler looks at the page as soon as it is bound. */
-	hb->sh = page;
+	/* The handler uses these as soon as the channel is bound. */
 	hb->bar0_sizing = false;
 	hb->pending_seen = false;
 	atomic_set(&hb->ops, 0);
 	atomic_set(&hb->kicks, 0);
 	atomic_set(&hb->aer_kicks_due, 0);
-
-	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(xdev, hb->port,
-							    hb_event, 0,
-							    "xsplit-hostile-back",
-							    hb);
-	if (irq < 0) {
-		xenbus_dev_fatal(xdev, irq, "binding event channel %u",
-				 hb->port);
-		goto undo;
-	}
-	hb->irq = irq;
+	if (xsplit_be_chan_connect(xdev, &hb->ch, &hb->gref, 1, hb->port,
+				   hb_event, "xsplit-hostile-back", hb))
+		goto out;	/* reported on xenbus by the call */
 
 	ret = hb_publish_roots(hb);
 	if (ret) {
