@@ -33,14 +33,16 @@ irqreturn_t pcibk_handle_event(int irq, void *dev_id)
 {
 	struct pcibk_xdev *px = dev_id;
 	struct xen_pci_sharedinfo *sh = pcibk_sh_info(px);
+	bool aer_answer = pcibk_aer_event(px);
 
 	/* The EOI comes when the op is answered; until then no new event. */
 	if (sh && test_bit(_XEN_PCIF_active, (unsigned long *)&sh->flags) &&
 	    schedule_work(&px->op_work))
 		return IRQ_HANDLED;
 
-	px->spurious_events++;
-	xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
+	if (!aer_answer)
+		px->spurious_events++;
+	xen_irq_lateeoi(irq, aer_answer ? 0 : XEN_EOI_FLAG_SPURIOUS);
 	return IRQ_HANDLED;
 }
 

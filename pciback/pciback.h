@@ -2,10 +2,12 @@
 #ifndef XSPLIT_PCIBACK_H
 #define XSPLIT_PCIBACK_H
 
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/ratelimit.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <xen/xenbus.h>
 #include <xsplit/bdf.h>
@@ -27,6 +29,8 @@ struct pcibk_stats {
 	u64 dropped_writes;	/* refused bits, see xsplit_pcicfg_write() */
 	u64 msi_ops;
 	u64 bad_ops;		/* answered with an error code */
+	u64 aer_relayed;	/* recovery steps the guest answered */
+	u64 aer_failed;		/* not relayed, unanswered or answered wrong */
 };
 
 /* A PCI function bound to the pciback driver, ready to be given to a guest. */
@@ -62,9 +66,13 @@ struct pcibk_export {
 /* Passthrough mode: expose real addresses rather than one virtual bus. */
 extern bool pcibk_passthrough;
 
+struct xen_pci_sharedinfo;
+
 /* A guest's connection: one xenbus "pci" backend device. */
 struct pcibk_xdev {
 	struct xenbus_device *xdev;
+	/* Held by AER relays, which may outlive the xenbus device. */
+	struct kref ref;
 	/* Serializes state changes, (un)export and op handling. */
 	struct mutex lock;
 	struct list_head exports;
@@ -81,6 +89,17 @@ struct pcibk_xdev {
 	u64 ops;
 	u64 bad_ops;
 	u64 spurious_events;
+	/*
+	 * PCIe error recovery (aer.c): the page as relays may use it,
+	 * published and withdrawn under aer_lock, which a relay holds while
+	 * it waits for the guest's answer.
+	 */
+	struct mutex aer_lock;
+	struct xen_pci_sharedinfo *aer_sh;
+	int aer_irq;
+	bool aer_cancel;		/* disconnecting: stop waiting */
+	struct xen_pci_sharedinfo *aer_waiting;	/* a relay waits on it */
+	wait_queue_head_t aer_wq;
 };
 
 /* seize.c: the PCI driver */
@@ -94,10 +113,13 @@ struct pcibk_dev *pcibk_claim(const struct xsplit_bdf *bdf,
 void pcibk_release(struct pcibk_dev *pd);
 unsigned int pcibk_quirks_copy(struct pcibk_dev *pd,
 			       struct xsplit_pcicfg_quirk *out);
+void pcibk_restore(struct pcibk_dev *pd);
+struct pcibk_xdev *pcibk_owner_get(struct pcibk_dev *pd);
 
 /* xenbus.c: the xenbus backend */
 int pcibk_xenbus_register(void);
 void pcibk_xenbus_unregister(void);
+void pcibk_xdev_put(struct pcibk_xdev *px);
 
 /* conf.c: the config engine on a real pci_dev */
 int pcibk_check_bar_pages(struct pci_dev *pdev);
@@ -108,5 +130,11 @@ void pcibk_conf_detach(struct pcibk_export *ex);
 irqreturn_t pcibk_handle_event(int irq, void *dev_id);
 void pcibk_do_op(struct work_struct *work);
 void pcibk_op_teardown(struct pcibk_export *ex);
+
+/* aer.c: PCIe error recovery relayed to the guest */
+extern const struct pci_error_handlers pcibk_err_handlers;
+void pcibk_aer_connected(struct pcibk_xdev *px);
+void pcibk_aer_disconnect(struct pcibk_xdev *px);
+bool pcibk_aer_event(struct pcibk_xdev *px);
 
 #endif /* XSPLIT_PCIBACK_H */

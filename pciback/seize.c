@@ -153,6 +153,41 @@ static bool pcibk_wanted(struct pci_dev *pdev)
  * where it has a reset method, so the guest starts from a known state and
  * dom0's driver cannot have DMA in flight into memory that changes hands.
  */
+static bool pcibk_msix_masked(struct pci_dev *pdev, u16 *ctl)
+{
+	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, ctl);
+	return *ctl & PCI_MSIX_FLAGS_MASKALL;
+}
+
+/*
+ * Xen will not assign a function whose MSI-X is masked as a whole, which
+ * a failed MSI-X setup leaves it (Xen then keeps the bit set against our
+ * writes). A real reset clears it, but not every reset method is real:
+ * QEMU ignores D3hot->D0, the one the PCI core picks for an e1000e. When
+ * the function is alone on its bus, a secondary bus reset is real.
+ */
+static void pcibk_msix_to_reset_state(struct pci_dev *pdev, bool dev_locked)
+{
+	u16 ctl;
+	int ret;
+
+	if (!pdev->msix_cap || pdev->msix_enabled ||
+	    !pcibk_msix_masked(pdev, &ctl))
+		return;
+	/* pci_reset_bus() takes the device lock itself. */
+	if (dev_locked || !list_is_singular(&pdev->bus->devices)) {
+		ret = -EBUSY;
+	} else {
+		ret = pci_reset_bus(pdev);
+		if (!ret && !pcibk_msix_masked(pdev, &ctl)) {
+			dev_info(&pdev->dev, "MSI-X left masked through the reset: bus reset\n");
+			return;
+		}
+	}
+	dev_notice(&pdev->dev, "MSI-X control 0x%04x is still masked (%pe): Xen will refuse to assign it until it is reset\n",
+		   ctl, ERR_PTR(ret));
+}
+
 static void pcibk_quiesce(struct pci_dev *pdev, bool dev_locked)
 {
 	int ret;
@@ -166,6 +201,7 @@ static void pcibk_quiesce(struct pci_dev *pdev, bool dev_locked)
 			 ERR_PTR(ret));
 	else
 		dev_info(&pdev->dev, "reset\n");
+	pcibk_msix_to_reset_state(pdev, dev_locked);
 }
 
 static void pcibk_free(struct pcibk_dev *pd)
@@ -186,7 +222,7 @@ static int pcibk_save(struct pcibk_dev *pd)
 	return pd->saved ? 0 : -ENOMEM;
 }
 
-static void pcibk_restore(struct pcibk_dev *pd)
+void pcibk_restore(struct pcibk_dev *pd)
 {
 	if (!pci_load_saved_state(pd->pdev, pd->saved))
 		pci_restore_state(pd->pdev);
@@ -307,6 +343,19 @@ struct pcibk_dev *pcibk_claim(const struct xsplit_bdf *bdf,
 		pd->owner = owner;
 	mutex_unlock(&pcibk_lock);
 	return pd;
+}
+
+/* The connection that has @pd's function, held; NULL if none has it. */
+struct pcibk_xdev *pcibk_owner_get(struct pcibk_dev *pd)
+{
+	struct pcibk_xdev *px;
+
+	mutex_lock(&pcibk_lock);
+	px = pd->owner;
+	if (px)
+		kref_get(&px->ref);
+	mutex_unlock(&pcibk_lock);
+	return px;
 }
 
 /*
@@ -585,10 +634,11 @@ static ssize_t xsplit_stats_show(struct device *dev,
 	const struct pcibk_stats *st = &pd->stats;
 
 	/* Counters of a live guest move under us; each is read once. */
-	return sysfs_emit(buf, "conf_reads %llu\nconf_writes %llu\ndropped_writes %llu\nmsi_ops %llu\nbad_ops %llu\n",
+	return sysfs_emit(buf, "conf_reads %llu\nconf_writes %llu\ndropped_writes %llu\nmsi_ops %llu\nbad_ops %llu\naer_relayed %llu\naer_failed %llu\n",
 			  READ_ONCE(st->conf_reads), READ_ONCE(st->conf_writes),
 			  READ_ONCE(st->dropped_writes), READ_ONCE(st->msi_ops),
-			  READ_ONCE(st->bad_ops));
+			  READ_ONCE(st->bad_ops), READ_ONCE(st->aer_relayed),
+			  READ_ONCE(st->aer_failed));
 }
 static DEVICE_ATTR_RO(xsplit_stats);
 
@@ -625,6 +675,7 @@ static struct pci_driver pcibk_driver = {
 	.id_table = pcibk_ids,
 	.probe = pcibk_probe,
 	.remove = pcibk_remove,
+	.err_handler = &pcibk_err_handlers,
 	.groups = pcibk_groups,
 	.dev_groups = pcibk_dev_groups,
 };

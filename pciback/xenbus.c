@@ -376,6 +376,7 @@ static void pcibk_connect(struct pcibk_xdev *px)
 	if (xsplit_be_chan_connect(xdev, &px->chan, &ref, 1, port,
 				   pcibk_handle_event, "xsplit-pciback", px))
 		goto out;
+	pcibk_aer_connected(px);
 	xenbus_switch_state(xdev, XenbusStateConnected);
 	dev_info(&xdev->dev, "connected to domain %d\n", xdev->otherend_id);
 out:
@@ -385,6 +386,11 @@ out:
 /* Stop answering ops; the exports stay until the device goes away. */
 static void pcibk_disconnect(struct pcibk_xdev *px)
 {
+	/*
+	 * Not under px->lock: a relay runs under the function's device
+	 * lock, which detach takes while holding px->lock.
+	 */
+	pcibk_aer_disconnect(px);
 	mutex_lock(&px->lock);
 	if (px->chan.ring)
 		dev_info(&px->xdev->dev, "disconnected from domain %d: %llu ops, %llu refused, %llu events without an op\n",
@@ -455,7 +461,10 @@ static int pcibk_xb_probe(struct xenbus_device *xdev,
 	if (!px)
 		return -ENOMEM;
 	px->xdev = xdev;
+	kref_init(&px->ref);
 	mutex_init(&px->lock);
+	mutex_init(&px->aer_lock);
+	init_waitqueue_head(&px->aer_wq);
 	INIT_LIST_HEAD(&px->exports);
 	INIT_WORK(&px->op_work, pcibk_do_op);
 	ratelimit_default_init(&px->log_rs);
@@ -497,7 +506,17 @@ static void pcibk_xb_remove(struct xenbus_device *xdev)
 	mutex_unlock(&px->lock);
 
 	dev_set_drvdata(&xdev->dev, NULL);
-	kfree(px);
+	pcibk_xdev_put(px);
+}
+
+static void pcibk_xdev_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct pcibk_xdev, ref));
+}
+
+void pcibk_xdev_put(struct pcibk_xdev *px)
+{
+	kref_put(&px->ref, pcibk_xdev_free);
 }
 
 static const struct xenbus_device_id pcibk_xenbus_ids[] = {

@@ -108,3 +108,37 @@ int xsplit_pci_op_check(const struct xsplit_pci_op *op, u32 cfg_size,
 		return XEN_PCI_ERR_not_implemented;
 	}
 }
+
+/* Bit n set: result n is an answer the step allows. */
+#define ERS(r)	(1u << XSPLIT_PCI_ERS_##r)
+#define AER_DETECTED_OK	(ERS(NONE) | ERS(CAN_RECOVER) | ERS(NEED_RESET) | \
+			 ERS(DISCONNECT))
+#define AER_MMIO_OK	(AER_DETECTED_OK | ERS(RECOVERED))
+#define AER_RESET_OK	(ERS(NONE) | ERS(RECOVERED) | ERS(DISCONNECT))
+
+u32 xsplit_pci_aer_answer(u32 cmd, s32 reply, bool *bad)
+{
+	u32 allowed;
+
+	*bad = false;
+	switch (cmd) {
+	case XEN_PCI_OP_aer_detected:
+		allowed = AER_DETECTED_OK;
+		break;
+	case XEN_PCI_OP_aer_mmio:
+		allowed = AER_MMIO_OK;
+		break;
+	case XEN_PCI_OP_aer_slotreset:
+		allowed = AER_RESET_OK;
+		break;
+	case XEN_PCI_OP_aer_resume:
+		return XSPLIT_PCI_ERS_NONE;
+	default:
+		allowed = 0;
+		break;
+	}
+	if (reply > 0 && reply < 32 && (allowed & (1u << reply)))
+		return (u32)reply;
+	*bad = true;
+	return XSPLIT_PCI_ERS_DISCONNECT;
+}

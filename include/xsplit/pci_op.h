@@ -83,4 +83,36 @@ void xsplit_pci_op_copy(struct xsplit_pci_op *op,
 int xsplit_pci_op_check(const struct xsplit_pci_op *op, u32 cfg_size,
 			u32 msix_table_size);
 
+/*
+ * The results a driver's PCI error handler returns (pci_ers_result_t in
+ * <linux/pci.h>). The AER ops carry them on the wire in aer_op.err, and
+ * pciif.h does not spell them, so they are restated here; the backend
+ * checks at build time that they match the kernel's.
+ */
+#define XSPLIT_PCI_ERS_NONE		1
+#define XSPLIT_PCI_ERS_CAN_RECOVER	2
+#define XSPLIT_PCI_ERS_NEED_RESET	3
+#define XSPLIT_PCI_ERS_DISCONNECT	4
+#define XSPLIT_PCI_ERS_RECOVERED	5
+
+/*
+ * Judge pcifront's answer @reply to the AER request @cmd the backend sent
+ * (XEN_PCI_OP_aer_detected, _aer_mmio, _aer_slotreset, _aer_resume) and
+ * return the result the backend gives its own AER core. *@bad is set when
+ * @reply is not an answer the request allows; that answer is then
+ * XSPLIT_PCI_ERS_DISCONNECT, since a frontend that cannot say how its
+ * driver fared has not recovered the function.
+ *
+ * The answers allowed are the ones a driver's handler may give at that
+ * step (Documentation/PCI/pci-error-recovery.rst), plus NONE, which
+ * pcifront sends when the function has no driver or no handler:
+ * - aer_detected: NONE, CAN_RECOVER, NEED_RESET, DISCONNECT;
+ * - aer_mmio: those and RECOVERED;
+ * - aer_slotreset: NONE, RECOVERED, DISCONNECT;
+ * - aer_resume: anything (the handler returns nothing; the answer is
+ *   NONE and *@bad stays false).
+ * Any other @cmd is the backend's own mistake: DISCONNECT and *@bad.
+ */
+u32 xsplit_pci_aer_answer(u32 cmd, s32 reply, bool *bad);
+
 #endif /* XSPLIT_PCI_OP_H */

@@ -29,6 +29,9 @@
 	!defined(XEN_PCI_OP_disable_msi) || \
 	!defined(XEN_PCI_OP_enable_msix) || \
 	!defined(XEN_PCI_OP_disable_msix) || \
+	!defined(XEN_PCI_OP_aer_detected) || !defined(XEN_PCI_OP_aer_mmio) || \
+	!defined(XEN_PCI_OP_aer_slotreset) || \
+	!defined(XEN_PCI_OP_aer_resume) || \
 	!defined(XEN_PCI_ERR_success) || \
 	!defined(XEN_PCI_ERR_dev_not_found) || \
 	!defined(XEN_PCI_ERR_invalid_offset) || \

@@ -384,3 +384,87 @@ TEST(pci_op_wire_to_verdict)
 	CHECK(op.msix_entry[1] == 2);
 	CHECK(xsplit_pci_op_check(&op, CFG, 16) == XEN_PCI_ERR_success);
 }
+
+/* An AER answer as pcifront would give it: the result, and whether it was bad. */
+static u32 aer(u32 cmd, s32 reply, bool *bad)
+{
+	*bad = !*bad;	/* a stale value must not survive the call */
+	return xsplit_pci_aer_answer(cmd, reply, bad);
+}
+
+TEST(pci_aer_answers_allowed_per_step)
+{
+	bool bad = false;
+
+	CHECK(aer(XEN_PCI_OP_aer_detected, XSPLIT_PCI_ERS_NEED_RESET, &bad) ==
+	      XSPLIT_PCI_ERS_NEED_RESET && !bad);
+	CHECK(aer(XEN_PCI_OP_aer_detected, XSPLIT_PCI_ERS_CAN_RECOVER, &bad) ==
+	      XSPLIT_PCI_ERS_CAN_RECOVER && !bad);
+	CHECK(aer(XEN_PCI_OP_aer_detected, XSPLIT_PCI_ERS_NONE, &bad) ==
+	      XSPLIT_PCI_ERS_NONE && !bad);
+	CHECK(aer(XEN_PCI_OP_aer_detected, XSPLIT_PCI_ERS_DISCONNECT, &bad) ==
+	      XSPLIT_PCI_ERS_DISCONNECT && !bad);
+	CHECK(aer(XEN_PCI_OP_aer_mmio, XSPLIT_PCI_ERS_RECOVERED, &bad) ==
+	      XSPLIT_PCI_ERS_RECOVERED && !bad);
+	CHECK(aer(XEN_PCI_OP_aer_mmio, XSPLIT_PCI_ERS_NEED_RESET, &bad) ==
+	      XSPLIT_PCI_ERS_NEED_RESET && !bad);
+	CHECK(aer(XEN_PCI_OP_aer_slotreset, XSPLIT_PCI_ERS_RECOVERED, &bad) ==
+	      XSPLIT_PCI_ERS_RECOVERED && !bad);
+	CHECK(aer(XEN_PCI_OP_aer_slotreset, XSPLIT_PCI_ERS_NONE, &bad) ==
+	      XSPLIT_PCI_ERS_NONE && !bad);
+}
+
+/* An answer the step does not allow is a failed recovery, and flagged. */
+TEST(pci_aer_answers_out_of_step)
+{
+	bool bad = false;
+
+	/* "Recovered" before anything was done for it. */
+	CHECK(aer(XEN_PCI_OP_aer_detected, XSPLIT_PCI_ERS_RECOVERED, &bad) ==
+	      XSPLIT_PCI_ERS_DISCONNECT && bad);
+	/* Asking for a reset after the reset. */
+	CHECK(aer(XEN_PCI_OP_aer_slotreset, XSPLIT_PCI_ERS_NEED_RESET, &bad) ==
+	      XSPLIT_PCI_ERS_DISCONNECT && bad);
+	CHECK(aer(XEN_PCI_OP_aer_slotreset, XSPLIT_PCI_ERS_CAN_RECOVER, &bad) ==
+	      XSPLIT_PCI_ERS_DISCONNECT && bad);
+}
+
+TEST(pci_aer_answers_garbage)
+{
+	static const s32 junk[] = { 0, -1, 6, 7, 31, 32, 33, 64, 0x7fffffff,
+				    INT_MIN };
+	static const u32 cmds[] = { XEN_PCI_OP_aer_detected,
+				    XEN_PCI_OP_aer_mmio,
+				    XEN_PCI_OP_aer_slotreset };
+	bool bad;
+	size_t i, c;
+
+	for (c = 0; c < ARRAY_SIZE(cmds); c++)
+		for (i = 0; i < ARRAY_SIZE(junk); i++) {
+			bad = false;
+			CHECK(aer(cmds[c], junk[i], &bad) ==
+			      XSPLIT_PCI_ERS_DISCONNECT && bad);
+		}
+}
+
+/* resume's handler returns nothing: whatever comes back is fine. */
+TEST(pci_aer_resume_ignores_answer)
+{
+	bool bad = false;
+
+	CHECK(aer(XEN_PCI_OP_aer_resume, -12345, &bad) == XSPLIT_PCI_ERS_NONE &&
+	      !bad);
+	CHECK(aer(XEN_PCI_OP_aer_resume, XSPLIT_PCI_ERS_RECOVERED, &bad) ==
+	      XSPLIT_PCI_ERS_NONE && !bad);
+}
+
+/* Only the four AER requests have answers; anything else is our bug. */
+TEST(pci_aer_answers_to_non_aer_commands)
+{
+	bool bad = false;
+
+	CHECK(aer(XEN_PCI_OP_conf_read, XSPLIT_PCI_ERS_NONE, &bad) ==
+	      XSPLIT_PCI_ERS_DISCONNECT && bad);
+	CHECK(aer(0xffffffffu, XSPLIT_PCI_ERS_RECOVERED, &bad) ==
+	      XSPLIT_PCI_ERS_DISCONNECT && bad);
+}
