@@ -138,15 +138,20 @@ static int pcibk_enable_msi(struct pcibk_export *ex, struct xsplit_pci_op *op)
 	return 0;
 }
 
-/* disable_msi and disable_msix: each turns off only its own kind. */
+/*
+ * disable_msi and disable_msix both turn off whichever the function has:
+ * a Linux 6.1 guest tears MSI-X down with disable_msi (its PCI core clears
+ * msix_enabled before the arch hook looks at it), and taking that
+ * literally would leave MSI-X on and refuse the guest's next enable.
+ */
 static int pcibk_disable_msi(struct pcibk_export *ex, struct xsplit_pci_op *op)
 {
 	struct pci_dev *pdev = ex->pd->pdev;
 
 	ex->pd->stats.msi_ops++;
-	if (op->cmd == XEN_PCI_OP_disable_msix && pdev->msix_enabled)
+	if (pdev->msix_enabled)
 		pci_disable_msix(pdev);
-	else if (op->cmd == XEN_PCI_OP_disable_msi && pdev->msi_enabled)
+	if (pdev->msi_enabled)
 		pci_disable_msi(pdev);
 	/* Back on INTx: the guest may rebind the line's PIRQ. */
 	op->value = pdev->irq > 0 ? pdev->irq : 0;
@@ -185,6 +190,9 @@ static int pcibk_enable_msix(struct pcibk_export *ex, struct xsplit_pci_op *op,
 		vector[i] = pirq;
 	}
 out:
+	if (ret && __ratelimit(&ex->pd->owner->log_rs))
+		pci_info(pdev, "domain %d: %u MSI-X vector(s) not enabled: %pe\n",
+			 ex->pd->owner->xdev->otherend_id, n, ERR_PTR(ret));
 	kfree(ent);
 	return ret;
 }

@@ -24,6 +24,9 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <xen/xen.h>
+#include <xen/interface/physdev.h>
+#include <asm/xen/hypercall.h>
 
 #include "pciback.h"
 
@@ -204,6 +207,32 @@ static void pcibk_quiesce(struct pci_dev *pdev, bool dev_locked)
 	pcibk_msix_to_reset_state(pdev, dev_locked);
 }
 
+/*
+ * Tell Xen where the function's MSI-X table is before a guest can map its
+ * BARs (@prepare), and that dom0 has it back (!@prepare). Only then can
+ * Xen set MSI-X up on a guest's behalf: PHYSDEVOP_map_pirq for a function
+ * another domain owns finds no table otherwise (-ENODATA). Xen also keeps
+ * the table pages read-only to guests from here on.
+ */
+static void pcibk_msix_announce(struct pci_dev *pdev, bool prepare)
+{
+	struct physdev_pci_device ppdev = {
+		.seg = pci_domain_nr(pdev->bus),
+		.bus = pdev->bus->number,
+		.devfn = pdev->devfn,
+	};
+	int ret;
+
+	if (!pdev->msix_cap || !xen_initial_domain())
+		return;
+	ret = HYPERVISOR_physdev_op(prepare ? PHYSDEVOP_prepare_msix :
+					      PHYSDEVOP_release_msix, &ppdev);
+	if (ret && ret != -ENOSYS)
+		dev_warn(&pdev->dev, "Xen refused to %s its MSI-X (%d)%s\n",
+			 prepare ? "prepare" : "release", ret,
+			 prepare ? ": guests will not get MSI-X" : "");
+}
+
 static void pcibk_free(struct pcibk_dev *pd)
 {
 	kfree(pd->saved);
@@ -260,9 +289,12 @@ static int pcibk_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		pcibk_free(pd);
 		return ret;
 	}
+	/* Needs memory decoding on, and nobody using MSI-X: dom0's driver is gone. */
+	pcibk_msix_announce(pdev, true);
 	pcibk_quiesce(pdev, true);
 	ret = pcibk_save(pd);
 	if (ret) {
+		pcibk_msix_announce(pdev, false);
 		pci_disable_device(pdev);
 		pcibk_free(pd);
 		return ret;
@@ -319,6 +351,7 @@ static void pcibk_remove(struct pci_dev *pdev)
 	/* Whatever a guest did, the next owner gets the state we found. */
 	pcibk_quiesce(pdev, true);
 	pcibk_restore(pd);
+	pcibk_msix_announce(pdev, false);
 	pci_disable_device(pdev);
 	pcibk_free(pd);
 	dev_info(&pdev->dev, "released\n");
@@ -376,6 +409,7 @@ void pcibk_release(struct pcibk_dev *pd)
 	mutex_unlock(&pcibk_lock);
 
 	if (removed) {
+		pcibk_msix_announce(pdev, false);
 		pci_disable_device(pdev);
 		pcibk_free(pd);
 	}

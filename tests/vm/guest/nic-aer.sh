@@ -54,11 +54,26 @@ ping_via() {
 	[ "$1" = e1000e ] || ip link set $dev down
 }
 
+# irq_mode DRIVER: msix when the e1000e has its per-queue MSI-X vectors
+# (named DEV-rx-0 ...), msi for its one MSI vector, else intx.
+irq_mode() {
+	local dev
+	dev=$(nic_of "$1")
+	if grep -q " $dev-rx-0\$" /proc/interrupts; then
+		echo msix
+	elif grep -q "msi .* $dev\$" /proc/interrupts; then
+		echo msi
+	else
+		echo intx
+	fi
+}
+
 links_up() { dmesg | grep -c 'e1000e.*Link is Up'; }
 
 for drv in e1000 e1000e; do
 	[ -e /xsplit-guest/$drv.ko ] && ping_via $drv before
 done
+echo "e1000e irq $(irq_mode e1000e)"
 up=$(links_up)
 echo "ready-for-error"
 
@@ -74,4 +89,5 @@ ping_via e1000e after
 f=/sys/bus/xen/devices/pci-0/xsplit_stats
 [ -e $f ] && echo "front-aer $(grep '^aer ' $f | cut -d' ' -f2)"
 dmesg | grep -i 'aer\|error' | sed 's/^/dmesg: /'
+grep -i 'msi\|eth' /proc/interrupts | sed 's/^/interrupts: /'
 echo "guest-trouble $(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace')"
