@@ -13,11 +13,16 @@
  * tests/vm/pci-hostile.sh to read. The guest must have been given QEMU's
  * edu device (1234:11e8) at the virtual slot 0000:00:00.0, and the kernel's
  * xen-pcifront must not be loaded: both drivers claim the "pci" device.
+ *
+ * With cases=0 it only answers the backend's AER requests, the way
+ * aer_answer says (tests/vm/pci-nic.sh injects the errors in dom0); the
+ * guest is then given any function.
  */
 #define pr_fmt(fmt) "xsplit-hostile: " fmt
 
 #include <linux/bitops.h>
 #include <linux/delay.h>
+#include <linux/interrupt.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
@@ -68,6 +73,20 @@ struct hostile_addr {
 	u32 devfn;
 };
 
+static bool cases = true;
+module_param(cases, bool, 0444);
+MODULE_PARM_DESC(cases, "Run the op cases once connected (0: only answer AER requests)");
+
+/*
+ * How AER requests are answered, read at each request: 0 takes them and
+ * never answers; any other value is written to aer_op.err as the answer,
+ * at every step (77 is no result a driver can give). Negative at load:
+ * no AER handler is announced at all.
+ */
+static int aer_answer = -1;
+module_param(aer_answer, int, 0644);
+MODULE_PARM_DESC(aer_answer, "AER answers: <0 at load: no handler announced; 0: never answer; else the value to answer with");
+
 /* Where virtual-slot mode puts the only function we were given. */
 static const struct hostile_addr edu = { 0, 0, 0 };
 
@@ -77,8 +96,11 @@ struct hostile {
 	grant_ref_t gref;
 	evtchn_port_t evtchn;
 	bool have_evtchn;
+	int irq;		/* bound only to take AER requests */
 	bool started;
 	struct work_struct work;
+	struct work_struct aer_work;
+	unsigned int aer_seen;
 	/* Built here, not on the stack: an op is over half a kilobyte. */
 	struct xen_pci_op op;
 	unsigned int tried;
@@ -625,6 +647,36 @@ static void hostile_run(struct work_struct *work)
 	pr_info("done %u tried %u passed\n", h->tried, h->passed);
 }
 
+static void hostile_aer(struct work_struct *work)
+{
+	struct hostile *h = container_of(work, struct hostile, aer_work);
+	int answer = READ_ONCE(aer_answer);
+	u32 cmd;
+
+	if (!test_bit(_XEN_PCIB_active, hostile_flags(h)))
+		return;
+	cmd = READ_ONCE(h->sh->aer_op.cmd);
+	h->aer_seen++;
+	pr_info("aer request %u (command %u) %s %d\n", h->aer_seen, cmd,
+		answer ? "answered with" : "left unanswered", answer);
+	if (!answer)
+		return;
+	WRITE_ONCE(h->sh->aer_op.err, answer);
+	/* The answer first, then the flag that says it is there. */
+	wmb();
+	clear_bit(_XEN_PCIB_active, hostile_flags(h));
+	notify_remote_via_evtchn(h->evtchn);
+}
+
+static irqreturn_t hostile_event(int irq, void *dev_id)
+{
+	struct hostile *h = dev_id;
+
+	if (test_bit(_XEN_PCIB_active, hostile_flags(h)))
+		schedule_work(&h->aer_work);
+	return IRQ_HANDLED;
+}
+
 static int hostile_publish(struct hostile *h)
 {
 	struct xenbus_device *xdev = h->xdev;
@@ -653,8 +705,12 @@ again:
 
 static void hostile_free(struct hostile *h)
 {
-	if (h->have_evtchn)
+	/* Unbinding closes the channel too. */
+	if (h->irq > 0)
+		unbind_from_irqhandler(h->irq, h);
+	else if (h->have_evtchn)
 		xenbus_free_evtchn(h->xdev, h->evtchn);
+	cancel_work_sync(&h->aer_work);
 	/* Ends the backend's access first; the page goes when it is unmapped. */
 	if (h->sh)
 		xenbus_teardown_ring((void **)&h->sh, 1, &h->gref);
@@ -672,6 +728,7 @@ static int hostile_probe(struct xenbus_device *xdev,
 		return -ENOMEM;
 	h->xdev = xdev;
 	INIT_WORK(&h->work, hostile_run);
+	INIT_WORK(&h->aer_work, hostile_aer);
 	dev_set_drvdata(&xdev->dev, h);
 
 	/* A zeroed page, granted to the backend (reports its own errors). */
@@ -682,6 +739,14 @@ static int hostile_probe(struct xenbus_device *xdev,
 	if (ret)
 		goto fail;
 	h->have_evtchn = true;
+	if (aer_answer >= 0) {
+		ret = bind_evtchn_to_irqhandler(h->evtchn, hostile_event, 0,
+						"xsplit-hostile", h);
+		if (ret < 0)
+			goto fail;
+		h->irq = ret;
+		set_bit(_XEN_PCIB_AERHANDLER, hostile_flags(h));
+	}
 
 	ret = hostile_publish(h);
 	if (ret) {
@@ -712,6 +777,10 @@ static void hostile_backend_changed(struct xenbus_device *xdev,
 			break;
 		xenbus_switch_state(xdev, XenbusStateConnected);
 		h->started = true;
+		if (!cases) {
+			pr_info("connected: answering AER requests only\n");
+			break;
+		}
 		/* Seconds of work, the storm mostly: not for the system_wq. */
 		queue_work(system_long_wq, &h->work);
 		break;

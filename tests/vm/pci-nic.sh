@@ -15,7 +15,12 @@
 # guest, whose e1000e driver stops (error_detected: NEED_RESET), resets
 # (slot_reset: RECOVERED) and restarts (resume); the NIC pings again.
 # Guest 2 runs the kernel's xen-pcifront against our backend: the same
-# recovery with the other frontend.
+# recovery with the other frontend. Guests 3 and 4 run the hostile
+# frontend of tests/kmod/pci-hostile.c in its AER-only mode: one that
+# announces no AER handler, then one that answers with garbage, then does
+# not answer at all (within aer_timeout_ms), then is asked again while
+# that request is still its. Each failed step is logged and counted, and
+# dom0's AER core ends each recovery, failed or not.
 
 . /xsplit/tests/lib/vm.sh
 
@@ -23,6 +28,8 @@ NIC=0000:00:06.0
 NICE=0000:01:00.0
 PORT=0000:00:08.0
 GUEST=$XS/tests/vm/guest/nic-aer.sh
+HOSTILE=$XS/tests/vm/guest/pci-hostile-aer.sh
+HOSTILE_KO=$XS/tests/kmod/xsplit-test-pci-hostile.ko
 E1000=$(modinfo -n e1000)
 E1000E=$(modinfo -n e1000e)
 DRV=/sys/bus/pci/drivers/pciback
@@ -110,6 +117,47 @@ echo "$out" | sed 's/^/  guest: /'
 check_eq "xen-pcifront: e1000e pings" "before e1000e ping 3 received" "$(guest_line "$out" 'before e1000e ping ')"
 recovery_checks "$out" "xen-pcifront" $domid $mark
 
+# inject_and_log TAG: one more error and the dom0 lines of its recovery.
+inject_and_log() {
+	local mark
+	mark=$(dmesg | wc -l)
+	check "$1: error injected" aer_inject $NICE 0x4000 0
+	check "$1: dom0's AER core finished recovery" wait_recovery $mark
+	log=$(since "$mark" | grep -E "$AER_LINES|$NICE|$PORT")
+	echo "$log" | sed 's/^/  dom0: /'
+}
+aer_stats() { awk '/^aer_relayed/ {r=$2} /^aer_failed/ {f=$2} END {print r, f}' $DRV/$NICE/xsplit_stats; }
+
+# 3. A frontend that announces no AER handler: nothing is relayed, and
+#    dom0 recovers on its own (every step's vote left to others).
+check "pciback aer_timeout_ms=1000" sh -c "echo 1000 >/sys/module/$(ko_name pciback)/parameters/aer_timeout_ms"
+name=$($DOMU --bg --no-load xen-pcifront --cfg "pci = ['$NICE']" --file $HOSTILE_KO $HOSTILE -1)
+check "no-handler guest is ready" $DOMU --expect "$name" '^ready none'
+domid=$(xl domid "$name")
+inject_and_log "no handler"
+check "no handler: error_detected not relayed, said so" in_log "$NICE: PCIe error: domain $domid's frontend cannot handle errors; error_detected not relayed"
+check "no handler: dom0 still recovers" in_log 'AER: device recovery successful'
+check_eq "no handler: 3 steps counted as failed" "0 3" "$(aer_stats)"
+xl destroy "$name" 2>/dev/null
+
+# 4. Garbage, then silence, then a request while one is still unanswered.
+name=$($DOMU --bg --no-load xen-pcifront --cfg "pci = ['$NICE']" --file $HOSTILE_KO $HOSTILE 77 0)
+check "hostile guest is ready to answer 77" $DOMU --expect "$name" '^ready 77'
+domid=$(xl domid "$name")
+inject_and_log "garbage"
+check "garbage: the answer is refused" in_log "$NICE: PCIe error: domain $domid answered error_detected with 77, which that step does not allow: recovery failed"
+check "garbage: dom0's recovery fails, and ends" in_log 'AER: device recovery failed'
+check "hostile guest is ready not to answer" $DOMU --expect "$name" '^ready 0'
+inject_and_log "silence"
+check "silence: the wait ends after aer_timeout_ms" in_log "$NICE: PCIe error: domain $domid did not answer error_detected (-ETIMEDOUT): recovery failed"
+check "silence: dom0's recovery fails, and ends" in_log 'AER: device recovery failed'
+check "the hostile guest saw both requests" $DOMU --expect "$name" '^seen 2'
+inject_and_log "still unanswered"
+check "still unanswered: no second request on the page" in_log "$NICE: PCIe error: domain $domid did not answer error_detected (-EBUSY): recovery failed"
+check_eq "hostile: 3 steps counted as failed, none relayed" "0 3" "$(aer_stats)"
+# libxl complains that the hostile frontends never close: expected.
+xl destroy "$name" 2>/dev/null
+
 check "xl pci-assignable-remove $NIC" xl pci-assignable-remove -r $NIC
 check "xl pci-assignable-remove $NICE" xl pci-assignable-remove -r $NICE
 check_eq "e1000 back with dom0's driver" e1000 "$(basename "$(readlink /sys/bus/pci/devices/$NIC/driver)")"
@@ -117,5 +165,5 @@ check_eq "e1000e back with dom0's driver" e1000e "$(basename "$(readlink /sys/bu
 check "rmmod xsplit-pciback" rmmod "$(ko_name pciback)"
 check "rmmod aer_inject" rmmod aer_inject
 check_eq "nothing at warning level or above but the AER core's report" "" \
-	"$(dmesg_warnings | grep -vE "$AER_LINES")"
+	"$(dmesg_warnings | grep -vE "$AER_LINES" | grep -v "pciback $NICE: PCIe error: domain ")"
 finish
