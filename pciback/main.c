@@ -8,18 +8,18 @@
  * function reset when it is handed back.  The guest then does its real I/O
  * (MMIO, ports, interrupts, DMA) on the device directly.
  *
- * Done so far: the "pciback" PCI driver that seizes functions (hide= at
- * load, the new_slot/remove_slot/slots/permissive/quirks/do_flr sysfs
- * files and driver_override), so stock `xl pci-assignable-add/-remove/
- * -list` work; the xenbus "pci" backend (virtual-slot and passthrough
- * modes, attach and detach at run time), the shared page's config
- * read/write through the config-space engine, MSI/MSI-X enable/disable,
- * reset on release, and the refusal of BARs sharing a page with another
- * device's.
+ * Done: the "pciback" PCI driver that seizes functions (hide= at load,
+ * the new_slot/remove_slot/slots/permissive/quirks/do_flr sysfs files and
+ * driver_override), so stock `xl pci-assignable-add/-remove/-list` work;
+ * the xenbus "pci" backend (virtual-slot and passthrough modes, attach and
+ * detach at run time), the shared page's config read/write through the
+ * config-space engine, MSI/MSI-X enable/disable, PCIe error recovery
+ * relayed to the guest, reset on release, and the refusal of BARs sharing
+ * a page with another device's.
  *
- * Not implemented yet: the AER ops (backend to frontend) and the warning
- * at assignment on a host without an IOMMU (the kernel has no stable way
- * to ask Xen; stock xl 4.17 refuses such hosts anyway).
+ * Not done: the warning at assignment on a host without an IOMMU (the
+ * kernel has no stable way to ask Xen, and stock xl 4.17 refuses such
+ * hosts anyway; splitctl, which assigns through libxenctrl, is to warn).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
