@@ -14,9 +14,12 @@
  * edu device (1234:11e8) at the virtual slot 0000:00:00.0, and the kernel's
  * xen-pcifront must not be loaded: both drivers claim the "pci" device.
  *
- * With cases=0 it only answers the backend's AER requests, the way
- * aer_answer says (tests/vm/pci-nic.sh injects the errors in dom0); the
- * guest is then given any function.
+ * With cases=0 it only answers the backend's AER requests, the way dom0
+ * says in the xenstore key aer-answer of the frontend's device (absent or
+ * "none": no AER handler announced; 0: take requests and never answer;
+ * any other number: the answer to put in aer_op.err at every step; 77 is
+ * no result a driver can give). tests/vm/pci-nic.sh injects the errors in
+ * dom0; the guest is then given any function.
  */
 #define pr_fmt(fmt) "xsplit-hostile: " fmt
 
@@ -77,16 +80,6 @@ static bool cases = true;
 module_param(cases, bool, 0444);
 MODULE_PARM_DESC(cases, "Run the op cases once connected (0: only answer AER requests)");
 
-/*
- * How AER requests are answered, read at each request: 0 takes them and
- * never answers; any other value is written to aer_op.err as the answer,
- * at every step (77 is no result a driver can give). Negative at load:
- * no AER handler is announced at all.
- */
-static int aer_answer = -1;
-module_param(aer_answer, int, 0644);
-MODULE_PARM_DESC(aer_answer, "AER answers: <0 at load: no handler announced; 0: never answer; else the value to answer with");
-
 /* Where virtual-slot mode puts the only function we were given. */
 static const struct hostile_addr edu = { 0, 0, 0 };
 
@@ -101,6 +94,9 @@ struct hostile {
 	struct work_struct work;
 	struct work_struct aer_work;
 	unsigned int aer_seen;
+	int aer_answer;			/* from xenstore's aer-answer */
+	struct xenbus_watch aer_watch;
+	bool aer_watching;
 	/* Built here, not on the stack: an op is over half a kilobyte. */
 	struct xen_pci_op op;
 	unsigned int tried;
@@ -650,7 +646,7 @@ static void hostile_run(struct work_struct *work)
 static void hostile_aer(struct work_struct *work)
 {
 	struct hostile *h = container_of(work, struct hostile, aer_work);
-	int answer = READ_ONCE(aer_answer);
+	int answer = READ_ONCE(h->aer_answer);
 	u32 cmd;
 
 	if (!test_bit(_XEN_PCIB_active, hostile_flags(h)))
@@ -675,6 +671,26 @@ static irqreturn_t hostile_event(int irq, void *dev_id)
 	if (test_bit(_XEN_PCIB_active, hostile_flags(h)))
 		schedule_work(&h->aer_work);
 	return IRQ_HANDLED;
+}
+
+/* dom0 changed aer-answer: how the next AER request is answered. */
+static void hostile_aer_mode(struct xenbus_watch *watch, const char *path,
+			     const char *token)
+{
+	struct hostile *h = container_of(watch, struct hostile, aer_watch);
+	char *val = xenbus_read(XBT_NIL, h->xdev->nodename, "aer-answer", NULL);
+	int answer;
+
+	if (IS_ERR(val) || kstrtoint(val, 0, &answer)) {
+		clear_bit(_XEN_PCIB_AERHANDLER, hostile_flags(h));
+		pr_info("aer answer now none\n");
+	} else {
+		WRITE_ONCE(h->aer_answer, answer);
+		set_bit(_XEN_PCIB_AERHANDLER, hostile_flags(h));
+		pr_info("aer answer now %d\n", answer);
+	}
+	if (!IS_ERR(val))
+		kfree(val);
 }
 
 static int hostile_publish(struct hostile *h)
@@ -705,6 +721,10 @@ again:
 
 static void hostile_free(struct hostile *h)
 {
+	if (h->aer_watching) {
+		unregister_xenbus_watch(&h->aer_watch);
+		kfree(h->aer_watch.node);
+	}
 	/* Unbinding closes the channel too. */
 	if (h->irq > 0)
 		unbind_from_irqhandler(h->irq, h);
@@ -739,13 +759,19 @@ static int hostile_probe(struct xenbus_device *xdev,
 	if (ret)
 		goto fail;
 	h->have_evtchn = true;
-	if (aer_answer >= 0) {
+	if (!cases) {
 		ret = bind_evtchn_to_irqhandler(h->evtchn, hostile_event, 0,
 						"xsplit-hostile", h);
 		if (ret < 0)
 			goto fail;
 		h->irq = ret;
-		set_bit(_XEN_PCIB_AERHANDLER, hostile_flags(h));
+		/* Fires once at once, which reads the starting mode. */
+		ret = xenbus_watch_pathfmt(xdev, &h->aer_watch, NULL,
+					   hostile_aer_mode, "%s/aer-answer",
+					   xdev->nodename);
+		if (ret)
+			goto fail;
+		h->aer_watching = true;
 	}
 
 	ret = hostile_publish(h);

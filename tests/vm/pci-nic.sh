@@ -15,11 +15,10 @@
 # guest, whose e1000e driver stops (error_detected: NEED_RESET), resets
 # (slot_reset: RECOVERED) and restarts (resume); the NIC pings again.
 # Guest 2 runs the kernel's xen-pcifront against our backend: the same
-# recovery with the other frontend. Guests 3 and 4 run the hostile
-# frontend of tests/kmod/pci-hostile.c in its AER-only mode: one that
-# announces no AER handler, then one that answers with garbage, then does
-# not answer at all (within aer_timeout_ms), then is asked again while
-# that request is still its. Each failed step is logged and counted, and
+# recovery with the other frontend. Guest 3 runs the hostile frontend of
+# tests/kmod/pci-hostile.c in its AER-only mode: it announces no AER
+# handler, then answers with garbage, then does not answer at all (within
+# aer_timeout_ms), then is asked again while that request is still its. Each failed step is logged and counted, and
 # dom0's AER core ends each recovery, failed or not.
 
 . /xsplit/tests/lib/vm.sh
@@ -128,34 +127,40 @@ inject_and_log() {
 }
 aer_stats() { awk '/^aer_relayed/ {r=$2} /^aer_failed/ {f=$2} END {print r, f}' $DRV/$NICE/xsplit_stats; }
 
-# 3. A frontend that announces no AER handler: nothing is relayed, and
-#    dom0 recovers on its own (every step's vote left to others).
+# 3. The hostile frontend, told through xenstore how to answer: first
+#    with no AER handler announced (nothing is relayed and dom0 recovers on
+#    its own), then with garbage, then not at all, then asked again while
+#    that request is still unanswered.
 check "pciback aer_timeout_ms=1000" sh -c "echo 1000 >/sys/module/$(ko_name pciback)/parameters/aer_timeout_ms"
-name=$($DOMU --bg --no-load xen-pcifront --cfg "pci = ['$NICE']" --file $HOSTILE_KO $HOSTILE -1)
-check "no-handler guest is ready" $DOMU --expect "$name" '^ready none'
+name=$($DOMU --bg --no-load xen-pcifront --cfg "pci = ['$NICE']" --file $HOSTILE_KO $HOSTILE)
+check "hostile guest connected, no AER handler" $DOMU --expect "$name" '^xsplit-hostile: aer answer now none'
 domid=$(xl domid "$name")
+hname=$name	# check() has a local $name of its own
+aer_answer() {	# VALUE: set it and wait until the guest has it
+	xenstore-write /local/domain/$domid/device/pci/0/aer-answer "$1" &&
+		$DOMU --expect "$hname" "^xsplit-hostile: aer answer now $1[[:space:]]*$"
+}
+
 inject_and_log "no handler"
 check "no handler: error_detected not relayed, said so" in_log "$NICE: PCIe error: domain $domid's frontend cannot handle errors; error_detected not relayed"
 check "no handler: dom0 still recovers" in_log 'AER: device recovery successful'
 check_eq "no handler: 3 steps counted as failed" "0 3" "$(aer_stats)"
-xl destroy "$name" 2>/dev/null
 
-# 4. Garbage, then silence, then a request while one is still unanswered.
-name=$($DOMU --bg --no-load xen-pcifront --cfg "pci = ['$NICE']" --file $HOSTILE_KO $HOSTILE 77 0)
-check "hostile guest is ready to answer 77" $DOMU --expect "$name" '^ready 77'
-domid=$(xl domid "$name")
+check "hostile guest answers 77 from now" aer_answer 77
 inject_and_log "garbage"
 check "garbage: the answer is refused" in_log "$NICE: PCIe error: domain $domid answered error_detected with 77, which that step does not allow: recovery failed"
 check "garbage: dom0's recovery fails, and ends" in_log 'AER: device recovery failed'
-check "hostile guest is ready not to answer" $DOMU --expect "$name" '^ready 0'
+
+check "hostile guest does not answer from now" aer_answer 0
 inject_and_log "silence"
 check "silence: the wait ends after aer_timeout_ms" in_log "$NICE: PCIe error: domain $domid did not answer error_detected (-ETIMEDOUT): recovery failed"
 check "silence: dom0's recovery fails, and ends" in_log 'AER: device recovery failed'
-check "the hostile guest saw both requests" $DOMU --expect "$name" '^seen 2'
+check "the hostile guest saw both requests" $DOMU --expect "$name" '^xsplit-hostile: aer request 2 '
+
 inject_and_log "still unanswered"
 check "still unanswered: no second request on the page" in_log "$NICE: PCIe error: domain $domid did not answer error_detected (-EBUSY): recovery failed"
-check_eq "hostile: 3 steps counted as failed, none relayed" "0 3" "$(aer_stats)"
-# libxl complains that the hostile frontends never close: expected.
+check_eq "hostile: 6 steps counted as failed, none relayed" "0 6" "$(aer_stats)"
+# libxl complains that the hostile frontend never closes: expected.
 xl destroy "$name" 2>/dev/null
 
 check "xl pci-assignable-remove $NIC" xl pci-assignable-remove -r $NIC
