@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # testbed-options: --no-iommu
 #
-# A host whose Xen has no IOMMU. Stock xl 4.17 will not pass a device
+# The bed's other mode: no emulated IOMMU, so Xen runs without I/O
+# virtualisation (the case where passthrough has no DMA isolation). A PV
+# domU still runs there. Stock xl 4.17 will not pass a device
 # through there at all: `xl pci-assignable-add` fails to quarantine the
 # function (xc_assign_device to DOMID_IO) and `xl create` with pci=[...]
 # stops with "passthrough not supported on this platform". This test pins
@@ -16,7 +18,13 @@
 EDU=0000:00:05.0
 DRV=/sys/bus/pci/drivers/pciback
 
-check "Xen runs without I/O virtualisation" sh -c "! xl dmesg | grep -q 'I/O virtualisation enabled'"
+check "Xen runs without I/O virtualisation" \
+	sh -c "xl dmesg | grep -q 'I/O virtualisation disabled'"
+check "no IOMMU was found" sh -c "! xl dmesg | grep -q 'I/O virtualisation enabled'"
+printf 'echo "alive $(uname -r)"\n' >/tmp/guest.sh
+out=$($DOMU /tmp/guest.sh)
+check_eq "a PV domU runs its script without an IOMMU" "alive $(uname -r)" "$out"
+
 dmesg_mark
 check "insmod xsplit-pciback hide=($EDU)" insmod "$(ko_path pciback)" "hide=($EDU)"
 check_eq "edu seized without an IOMMU" pciback "$(basename "$(readlink /sys/bus/pci/devices/$EDU/driver)")"
