@@ -87,16 +87,25 @@ check "insmod xsplit-pciback" insmod "$(ko_path pciback)"
 check "xl pci-assignable-add $NIC" xl pci-assignable-add $NIC
 check "xl pci-assignable-add $NICE" xl pci-assignable-add $NICE
 
+# guest_through_error TAG DOMU-ARGS...: start a guest running $GUEST,
+# inject a non-fatal completion timeout into $NICE when it is ready, and
+# collect its output ($out), domain ID ($domid) and dmesg mark ($mark).
+guest_through_error() {
+	local tag=$1 gname
+	shift
+	gname=$($DOMU --bg --timeout 240 "$@")
+	check "$tag: guest is ready for the error" $DOMU --timeout 240 --expect "$gname" '^ready-for-error'
+	domid=$(xl domid "$gname")
+	mark=$(dmesg | wc -l)
+	check "$tag: inject a non-fatal completion timeout into $NICE" aer_inject $NICE 0x4000 0
+	check "$tag: dom0's AER core finished recovery" wait_recovery $mark
+	out=$($DOMU --timeout 120 --wait "$gname")
+	echo "$out" | sed 's/^/  guest: /'
+}
+
 # 1. Ours + ours, both NICs.
-name=$($DOMU --bg --no-load xen-pcifront --cfg "pci = ['$NIC', '$NICE']" \
-	--file "$E1000" --file "$E1000E" --timeout 240 $GUEST ours)
-check "guest 1 is ready for the error" $DOMU --timeout 240 --expect "$name" '^ready-for-error'
-domid=$(xl domid "$name")
-mark=$(dmesg | wc -l)
-check "inject a non-fatal completion timeout into $NICE" aer_inject $NICE 0x4000 0
-check "dom0's AER core finished recovery" wait_recovery $mark
-out=$($DOMU --timeout 120 --wait "$name")
-echo "$out" | sed 's/^/  guest: /'
+guest_through_error ours --no-load xen-pcifront --cfg "pci = ['$NIC', '$NICE']" \
+	--file "$E1000" --file "$E1000E" $GUEST ours
 check "ours: the guest's e1000 driver has its NIC" has "$out" '^before e1000 dhcp 10\.0\.2\.'
 check_eq "ours: e1000 pings" "before e1000 ping 3 received" "$(guest_line "$out" 'before e1000 ping ')"
 check "ours: the guest's e1000e driver has its NIC" has "$out" '^before e1000e dhcp 10\.0\.2\.'
@@ -105,14 +114,7 @@ recovery_checks "$out" "ours" $domid $mark
 check_eq "ours: xsplit-pcifront relayed the 3 steps to its driver" "front-aer 3" "$(guest_line "$out" 'front-aer ')"
 
 # 2. Ours + the kernel's xen-pcifront, the e1000e alone.
-name=$($DOMU --bg --cfg "pci = ['$NICE']" --file "$E1000E" --timeout 240 $GUEST kernel)
-check "guest 2 is ready for the error" $DOMU --timeout 240 --expect "$name" '^ready-for-error'
-domid=$(xl domid "$name")
-mark=$(dmesg | wc -l)
-check "inject the error again" aer_inject $NICE 0x4000 0
-check "dom0's AER core finished recovery again" wait_recovery $mark
-out=$($DOMU --timeout 120 --wait "$name")
-echo "$out" | sed 's/^/  guest: /'
+guest_through_error xen-pcifront --cfg "pci = ['$NICE']" --file "$E1000E" $GUEST kernel
 check_eq "xen-pcifront: e1000e pings" "before e1000e ping 3 received" "$(guest_line "$out" 'before e1000e ping ')"
 recovery_checks "$out" "xen-pcifront" $domid $mark
 
