@@ -151,11 +151,6 @@ static bool pcibk_wanted(struct pci_dev *pdev)
 	return found;
 }
 
-/*
- * Stop what a previous owner may have left running and reset the function
- * where it has a reset method, so the guest starts from a known state and
- * dom0's driver cannot have DMA in flight into memory that changes hands.
- */
 static bool pcibk_msix_masked(struct pci_dev *pdev, u16 *ctl)
 {
 	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, ctl);
@@ -183,7 +178,7 @@ static void pcibk_msix_to_reset_state(struct pci_dev *pdev, bool dev_locked)
 	} else {
 		ret = pci_reset_bus(pdev);
 		if (!ret && !pcibk_msix_masked(pdev, &ctl)) {
-			dev_info(&pdev->dev, "MSI-X left masked through the reset: bus reset\n");
+			dev_info(&pdev->dev, "reset left MSI-X masked: bus reset cleared it\n");
 			return;
 		}
 	}
@@ -191,6 +186,11 @@ static void pcibk_msix_to_reset_state(struct pci_dev *pdev, bool dev_locked)
 		   ctl, ERR_PTR(ret));
 }
 
+/*
+ * Stop what a previous owner may have left running and reset the function
+ * where it has a reset method, so the guest starts from a known state and
+ * dom0's driver cannot have DMA in flight into memory that changes hands.
+ */
 static void pcibk_quiesce(struct pci_dev *pdev, bool dev_locked)
 {
 	int ret;
@@ -289,7 +289,7 @@ static int pcibk_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		pcibk_free(pd);
 		return ret;
 	}
-	/* Needs memory decoding on, and nobody using MSI-X: dom0's driver is gone. */
+	/* Needs memory decoding on and MSI-X unused: dom0's driver is gone. */
 	pcibk_msix_announce(pdev, true);
 	pcibk_quiesce(pdev, true);
 	ret = pcibk_save(pd);
