@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef XSPLIT_BLKBACK_H
+#define XSPLIT_BLKBACK_H
+
+#include <linux/blkdev.h>
+#include <linux/ratelimit.h>
+#include <linux/wait.h>
+#include <xen/grant_table.h>
+#include <xen/interface/io/blkif.h>
+#include <xen/xenbus.h>
+#include <xsplit/blk_req.h>
+#include <xsplit/xenbus_be.h>
+
+/* One request taken off the ring and not yet answered. */
+struct xbb_req {
+	struct list_head node;		/* on the ring's free or done list */
+	struct xbb_ring *ring;
+	struct xsplit_blk_req req;	/* the checked private copy */
+	blk_status_t bio_status;	/* what the block layer said */
+	/* Bounce buffer: guest data is grant-copied in and out of here. */
+	struct page *pages[XSPLIT_BLK_MAX_SEGS];
+};
+
+/* Bits of xbb_ring.flags, set by the event handler. */
+#define XBB_KICKED	0	/* the frontend notified us */
+#define XBB_EOI_DUE	1	/* the event waits for xen_irq_lateeoi() */
+
+/* The counters sysfs shows under statistics/ of the vbd. */
+struct xbb_stats {
+	u64 rd_req, wr_req, flush_req, barrier_req, discard_req;
+	u64 rd_sect, wr_sect, discard_sect;
+	u64 bad_req;		/* refused by the checker */
+	u64 io_errors;		/* failed in the block layer or grant copy */
+	u64 oo_req;		/* waited for a free slot */
+	u64 events;		/* notifications from the frontend */
+};
+
+/*
+ * A shared ring and the thread that serves it. Only the thread touches
+ * the ring, the lists other than done, the slots and the stats; the bio
+ * completion hands requests back through the done list.
+ */
+struct xbb_ring {
+	struct xbb_vbd *vbd;
+	struct xsplit_be_chan chan;
+	struct blkif_back_ring back;
+	unsigned int size;		/* RING_SIZE(), also the number of slots */
+	struct task_struct *task;
+	wait_queue_head_t wq;
+	unsigned long flags;
+	spinlock_t done_lock;
+	struct list_head done;
+	struct list_head free;
+	unsigned int inflight;		/* slots not on the free list */
+	struct xbb_req *held;		/* a barrier waiting for the ring to drain */
+	bool fence;			/* barrier: take nothing new until drained */
+	bool broken;			/* the frontend broke the protocol */
+	struct xbb_req *slots;
+	struct gnttab_copy copy[XSPLIT_BLK_MAX_CHUNKS];
+};
+
+/* One virtual block device: a backend xenbus device and its disk. */
+struct xbb_vbd {
+	struct xenbus_device *xdev;
+	struct mutex lock;		/* connect, disconnect, remove */
+	struct xenbus_watch pdev_watch;
+	bool watching;
+	struct block_device *bdev;
+	fmode_t mode;
+	struct xsplit_blk_vbd lim;	/* what the frontend was told */
+	unsigned int info;		/* VDISK_* */
+	struct xbb_ring *ring;		/* NULL while not connected */
+	struct xbb_stats stats;
+	struct ratelimit_state log_rs;
+};
+
+int xbb_ring_connect(struct xbb_vbd *vbd, const grant_ref_t *refs,
+		     unsigned int nr_refs, evtchn_port_t port);
+void xbb_ring_disconnect(struct xbb_vbd *vbd);
+
+int xbb_xenbus_register(void);
+void xbb_xenbus_unregister(void);
+
+#endif /* XSPLIT_BLKBACK_H */

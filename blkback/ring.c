@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The I/O path of one vbd ring: take requests off the shared ring, judge
+ * them, move data with grant copies and turn them into bios on the backing
+ * device, and answer.
+ *
+ * Guest pages are never mapped into dom0. Data is grant-copied between the
+ * guest's granted pages and a bounce buffer per ring slot, and the bios
+ * work on the bounce buffer. That costs one copy per request, but a bio
+ * never holds a page the guest can take back, so neither a slow device nor
+ * a vanishing guest can leave grant mappings behind, and a failed read
+ * hands the guest nothing: the buffer is copied out only after the device
+ * filled all of it.
+ *
+ * One kernel thread per ring does everything but the bio completion, which
+ * only queues the request back to the thread. The thread is therefore the
+ * only writer of the ring's private indices and of the response slots, and
+ * needs no lock for them.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/kthread.h>
+#include <linux/slab.h>
+#include <xen/events.h>
+#include <xen/page.h>
+#include <xsplit/ring_check.h>
+
+#include "blkback.h"
+
+static void xbb_log(struct xbb_vbd *vbd, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	if (!__ratelimit(&vbd->log_rs))
+		return;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	dev_warn(&vbd->xdev->dev, "domain %d: %pV\n", vbd->xdev->otherend_id,
+		 &vaf);
+	va_end(args);
+}
+
+/*
+ * Answer one request. The response is built whole in private memory and
+ * copied in one go, so that no byte of the slot (padding included) keeps
+ * what was there before: the frontend sees only what we meant to say.
+ */
+static void xbb_respond(struct xbb_ring *ring, u64 id, u8 op, int status)
+{
+	struct blkif_response rsp;
+
+	memset(&rsp, 0, sizeof(rsp));
+	rsp.id = id;
+	rsp.operation = op;
+	rsp.status = status;
+	memcpy(RING_GET_RESPONSE(&ring->back, ring->back.rsp_prod_pvt), &rsp,
+	       sizeof(rsp));
+	ring->back.rsp_prod_pvt++;
+}
+
+static void xbb_push_responses(struct xbb_ring *ring)
+{
+	int notify;
+
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&ring->back, notify);
+	if (notify)
+		notify_remote_via_irq(ring->chan.irq);
+}
+
+/* Fill @r from the private copy @wire of a ring slot (native ABI). */
+static void xbb_parse(struct xsplit_blk_req *r, const struct blkif_request *wire)
+{
+	unsigned int i, n;
+
+	memset(r, 0, sizeof(*r));
+	r->op = wire->operation;
+	switch (r->op) {
+	case BLKIF_OP_READ:
+	case BLKIF_OP_WRITE:
+	case BLKIF_OP_WRITE_BARRIER:
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		r->id = wire->u.rw.id;
+		r->sector = wire->u.rw.sector_number;
+		r->nr_segments = wire->u.rw.nr_segments;
+		n = min_t(unsigned int, r->nr_segments, XSPLIT_BLK_MAX_SEGS);
+		for (i = 0; i < n; i++) {
+			r->seg[i].gref = wire->u.rw.seg[i].gref;
+			r->seg[i].first_sect = wire->u.rw.seg[i].first_sect;
+			r->seg[i].last_sect = wire->u.rw.seg[i].last_sect;
+		}
+		break;
+	case BLKIF_OP_DISCARD:
+		r->id = wire->u.discard.id;
+		r->sector = wire->u.discard.sector_number;
+		r->nr_sectors = wire->u.discard.nr_sectors;
+		r->discard_flag = wire->u.discard.flag;
+		break;
+	case BLKIF_OP_INDIRECT:
+		r->id = wire->u.indirect.id;
+		break;
+	default:
+		/* Every layout keeps the id at the same offset. */
+		r->id = wire->u.other.id;
+		break;
+	}
+}
+
+static void xbb_count(struct xbb_vbd *vbd, const struct xsplit_blk_req *r)
+{
+	struct xbb_stats *st = &vbd->stats;
+	u32 sectors = xsplit_blk_data_sectors(r);
+
+	switch (r->op) {
+	case BLKIF_OP_READ:
+		st->rd_req++;
+		st->rd_sect += sectors;
+		break;
+	case BLKIF_OP_WRITE:
+		st->wr_req++;
+		st->wr_sect += sectors;
+		break;
+	case BLKIF_OP_WRITE_BARRIER:
+		st->barrier_req++;
+		st->wr_sect += sectors;
+		break;
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		st->flush_req++;
+		st->wr_sect += sectors;
+		break;
+	case BLKIF_OP_DISCARD:
+		st->discard_req++;
+		st->discard_sect += r->nr_sectors;
+		break;
+	}
+}
+
+/*
+ * Grant-copy the data of @rq between the guest and the bounce buffer:
+ * in (guest to us) for writes, out for reads. Returns 0 or -EIO if any
+ * piece failed, e.g. a grant the guest never made, made to someone else,
+ * made read-only for a read, or took back.
+ */
+static int xbb_copy(struct xbb_req *rq, bool to_guest)
+{
+	struct xbb_ring *ring = rq->ring;
+	struct xsplit_blk_chunk chunks[XSPLIT_BLK_MAX_CHUNKS];
+	domid_t dom = ring->vbd->xdev->otherend_id;
+	unsigned int i, n;
+
+	n = xsplit_blk_layout(&rq->req, chunks);
+	for (i = 0; i < n; i++) {
+		struct gnttab_copy *op = &ring->copy[i];
+		const struct xsplit_blk_chunk *c = &chunks[i];
+		struct gnttab_copy_ptr guest = {
+			.u.ref = rq->req.seg[c->seg].gref,
+			.domid = dom,
+			.offset = c->guest_off,
+		};
+		struct gnttab_copy_ptr local = {
+			.u.gmfn = xen_page_to_gfn(rq->pages[c->buf_off / XEN_PAGE_SIZE]),
+			.domid = DOMID_SELF,
+			.offset = c->buf_off % XEN_PAGE_SIZE,
+		};
+
+		op->len = c->len;
+		if (to_guest) {
+			op->source = local;
+			op->dest = guest;
+			op->flags = GNTCOPY_dest_gref;
+		} else {
+			op->source = guest;
+			op->dest = local;
+			op->flags = GNTCOPY_source_gref;
+		}
+	}
+	gnttab_batch_copy(ring->copy, n);
+	for (i = 0; i < n; i++) {
+		if (ring->copy[i].status != GNTST_okay) {
+			xbb_log(ring->vbd, "request %llu: grant %u of segment %u cannot be copied %s (status %d)",
+				rq->req.id, rq->req.seg[chunks[i].seg].gref,
+				chunks[i].seg, to_guest ? "to" : "from",
+				ring->copy[i].status);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* Hand a finished request back to the ring thread; any context. */
+static void xbb_queue_done(struct xbb_req *rq)
+{
+	struct xbb_ring *ring = rq->ring;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring->done_lock, flags);
+	list_add_tail(&rq->node, &ring->done);
+	spin_unlock_irqrestore(&ring->done_lock, flags);
+	wake_up(&ring->wq);
+}
+
+static void xbb_bio_end(struct bio *bio)
+{
+	struct xbb_req *rq = bio->bi_private;
+
+	rq->bio_status = bio->bi_status;
+	bio_put(bio);
+	xbb_queue_done(rq);
+}
+
+static blk_opf_t xbb_bio_opf(u8 op)
+{
+	switch (op) {
+	case BLKIF_OP_READ:
+		return REQ_OP_READ;
+	case BLKIF_OP_WRITE:
+		return REQ_OP_WRITE;
+	default:
+		/*
+		 * Flush and barrier: what was written before is stable
+		 * before this data is, and this data is stable when we
+		 * answer. A barrier also waits for the ring to drain.
+		 */
+		return REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA;
+	}
+}
+
+/* Start the block I/O of an accepted read, write, flush or barrier. */
+static void xbb_submit_rw(struct xbb_req *rq)
+{
+	struct block_device *bdev = rq->ring->vbd->bdev;
+	u32 bytes = xsplit_blk_data_sectors(&rq->req) << SECTOR_SHIFT;
+	unsigned int i, nr_pages = DIV_ROUND_UP(bytes, PAGE_SIZE);
+	struct bio *bio;
+
+	bio = bio_alloc(bdev, nr_pages, xbb_bio_opf(rq->req.op), GFP_NOIO);
+	bio->bi_iter.bi_sector = rq->req.sector;
+	bio->bi_private = rq;
+	bio->bi_end_io = xbb_bio_end;
+	for (i = 0; i < nr_pages; i++) {
+		u32 len = min_t(u32, bytes - i * PAGE_SIZE, PAGE_SIZE);
+
+		/* Cannot fail: the bio was sized for every page. */
+		bio_add_page(bio, rq->pages[i], len, 0);
+	}
+	/* No data: nothing for FUA to apply to. */
+	if (!nr_pages)
+		bio->bi_opf = REQ_OP_WRITE | REQ_PREFLUSH;
+	submit_bio(bio);
+}
+
+static void xbb_submit_discard(struct xbb_req *rq)
+{
+	struct block_device *bdev = rq->ring->vbd->bdev;
+	struct bio *bio = NULL;
+	int ret;
+
+	ret = __blkdev_issue_discard(bdev, rq->req.sector, rq->req.nr_sectors,
+				     GFP_NOIO, &bio);
+	if (ret || !bio) {
+		/* Nothing in flight: the device took no part of it. */
+		rq->bio_status = ret ? errno_to_blk_status(ret) : BLK_STS_OK;
+		xbb_queue_done(rq);
+		return;
+	}
+	bio->bi_private = rq;
+	bio->bi_end_io = xbb_bio_end;
+	submit_bio(bio);
+}
+
+static void xbb_put_slot(struct xbb_ring *ring, struct xbb_req *rq)
+{
+	list_add(&rq->node, &ring->free);
+	ring->inflight--;
+}
+
+/* The data phase of an accepted request; the answer comes from the bio. */
+static void xbb_start(struct xbb_req *rq)
+{
+	struct xbb_ring *ring = rq->ring;
+
+	if (rq->req.op == BLKIF_OP_DISCARD) {
+		xbb_submit_discard(rq);
+		return;
+	}
+	if (rq->req.op != BLKIF_OP_READ && rq->req.nr_segments &&
+	    xbb_copy(rq, false)) {
+		ring->vbd->stats.io_errors++;
+		xbb_respond(ring, rq->req.id, rq->req.op, BLKIF_RSP_ERROR);
+		xbb_put_slot(ring, rq);
+		return;
+	}
+	xbb_submit_rw(rq);
+}
+
+/* A request whose bio (or refusal to start) came back: answer it. */
+static void xbb_finish(struct xbb_req *rq)
+{
+	struct xbb_ring *ring = rq->ring;
+	struct xbb_vbd *vbd = ring->vbd;
+	int status = BLKIF_RSP_OKAY;
+
+	if (rq->bio_status) {
+		xbb_log(vbd, "request %llu (op %u, sector %llu): I/O error %d",
+			rq->req.id, rq->req.op, rq->req.sector,
+			blk_status_to_errno(rq->bio_status));
+		vbd->stats.io_errors++;
+		/* The device cannot do it after all: say so, not "failed". */
+		status = rq->bio_status == BLK_STS_NOTSUPP ?
+			 BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
+	} else if (rq->req.op == BLKIF_OP_READ && xbb_copy(rq, true)) {
+		vbd->stats.io_errors++;
+		status = BLKIF_RSP_ERROR;
+	}
+	xbb_respond(ring, rq->req.id, rq->req.op, status);
+	xbb_put_slot(ring, rq);
+}
+
+static unsigned int xbb_reap(struct xbb_ring *ring)
+{
+	struct xbb_req *rq, *next;
+	unsigned int n = 0;
+	LIST_HEAD(done);
+
+	spin_lock_irq(&ring->done_lock);
+	list_splice_init(&ring->done, &done);
+	spin_unlock_irq(&ring->done_lock);
+	list_for_each_entry_safe(rq, next, &done, node) {
+		list_del(&rq->node);
+		xbb_finish(rq);
+		n++;
+	}
+	return n;
+}
+
+/* Judge one request copied off the ring and start it or refuse it. */
+static void xbb_dispatch(struct xbb_ring *ring, const struct blkif_request *wire)
+{
+	struct xbb_vbd *vbd = ring->vbd;
+	struct xsplit_blk_req r;
+	const char *why = "";
+	struct xbb_req *rq;
+	int err;
+
+	xbb_parse(&r, wire);
+	err = xsplit_blk_check(&r, &vbd->lim, &why);
+	if (err) {
+		vbd->stats.bad_req++;
+		xbb_log(vbd, "request %llu (op %u, %u segments, sector %llu) refused: %s",
+			r.id, r.op, r.nr_segments, r.sector, why);
+		xbb_respond(ring, r.id, r.op, xsplit_blk_rsp_status(err));
+		return;
+	}
+	xbb_count(vbd, &r);
+
+	rq = list_first_entry(&ring->free, struct xbb_req, node);
+	list_del(&rq->node);
+	ring->inflight++;
+	rq->req = r;
+	rq->bio_status = BLK_STS_OK;
+
+	if (r.op == BLKIF_OP_WRITE_BARRIER) {
+		/* Everything taken before it completes first; nothing after. */
+		ring->fence = true;
+		ring->held = rq;
+		return;
+	}
+	xbb_start(rq);
+}
+
+/*
+ * The frontend broke the ring protocol beyond answering: stop serving
+ * the ring. Requests already started still finish and are answered.
+ */
+static void xbb_ring_break(struct xbb_ring *ring, const char *why)
+{
+	struct xbb_vbd *vbd = ring->vbd;
+
+	ring->broken = true;
+	dev_err(&vbd->xdev->dev, "domain %d: %s; ring disconnected\n",
+		vbd->xdev->otherend_id, why);
+	xenbus_dev_fatal(vbd->xdev, -EPROTO, "%s", why);
+}
+
+/* Take what the frontend produced, as far as slots allow. */
+static bool xbb_consume(struct xbb_ring *ring)
+{
+	struct blkif_back_ring *back = &ring->back;
+	struct blkif_request wire;
+	bool took = false;
+	u32 pending;
+	RING_IDX rp;
+	int more;
+
+	do {
+		rp = READ_ONCE(back->sring->req_prod);
+		/* Slots are read only after the index that covers them. */
+		virt_rmb();
+		/*
+		 * Measured from our responses, not our consumer index: the
+		 * frontend may have at most one ring's worth unanswered.
+		 */
+		if (xsplit_ring_pending(rp, back->rsp_prod_pvt, ring->size,
+					&pending) ||
+		    rp - back->req_cons > pending) {
+			xbb_ring_break(ring, "request producer index out of range");
+			return took;
+		}
+		while (back->req_cons != rp && !ring->fence) {
+			if (list_empty(&ring->free)) {
+				/* Cannot happen after the check above. */
+				ring->vbd->stats.oo_req++;
+				return took;
+			}
+			memcpy(&wire, RING_GET_REQUEST(back, back->req_cons),
+			       sizeof(wire));
+			/* Decide on the copy only, not on a second read. */
+			barrier();
+			back->req_cons++;
+			xbb_dispatch(ring, &wire);
+			took = true;
+		}
+		if (ring->fence)
+			return took;
+		RING_FINAL_CHECK_FOR_REQUESTS(back, more);
+	} while (more);
+	return took;
+}
+
+/* A barrier waits for everything before it, then runs alone. */
+static void xbb_fence_step(struct xbb_ring *ring)
+{
+	if (!ring->fence)
+		return;
+	if (ring->held && ring->inflight == 1) {
+		struct xbb_req *rq = ring->held;
+
+		ring->held = NULL;
+		xbb_start(rq);
+	}
+	if (!ring->held && !ring->inflight)
+		ring->fence = false;
+}
+
+static bool xbb_has_work(struct xbb_ring *ring)
+{
+	bool done;
+
+	if (test_bit(XBB_KICKED, &ring->flags))
+		return true;
+	spin_lock_irq(&ring->done_lock);
+	done = !list_empty(&ring->done);
+	spin_unlock_irq(&ring->done_lock);
+	return done;
+}
+
+static int xbb_ring_thread(void *arg)
+{
+	struct xbb_ring *ring = arg;
+
+	while (!kthread_should_stop()) {
+		bool kicked, took = false;
+
+		wait_event_interruptible(ring->wq, xbb_has_work(ring) ||
+					 kthread_should_stop());
+		kicked = test_and_clear_bit(XBB_KICKED, &ring->flags);
+		do {
+			xbb_reap(ring);
+			xbb_fence_step(ring);
+			if (!ring->broken && !ring->fence)
+				took |= xbb_consume(ring);
+			xbb_fence_step(ring);
+		} while (xbb_has_work(ring) &&
+			 !test_bit(XBB_KICKED, &ring->flags) &&
+			 !kthread_should_stop());
+		xbb_push_responses(ring);
+		if (test_and_clear_bit(XBB_EOI_DUE, &ring->flags))
+			xen_irq_lateeoi(ring->chan.irq,
+					kicked && !took ? XEN_EOI_FLAG_SPURIOUS : 0);
+	}
+
+	/* Stopped: every started request still gets its bio back. */
+	for (;;) {
+		if (ring->held && ring->inflight == 1) {
+			/* A barrier never started: refuse it, do not start it. */
+			xbb_respond(ring, ring->held->req.id, ring->held->req.op,
+				    BLKIF_RSP_ERROR);
+			xbb_put_slot(ring, ring->held);
+			ring->held = NULL;
+		}
+		if (!ring->inflight)
+			break;
+		wait_event(ring->wq, xbb_has_work(ring));
+		clear_bit(XBB_KICKED, &ring->flags);
+		if (test_and_clear_bit(XBB_EOI_DUE, &ring->flags))
+			xen_irq_lateeoi(ring->chan.irq, XEN_EOI_FLAG_SPURIOUS);
+		xbb_reap(ring);
+	}
+	xbb_push_responses(ring);
+	return 0;
+}
+
+static irqreturn_t xbb_event(int irq, void *dev_id)
+{
+	struct xbb_ring *ring = dev_id;
+
+	ring->vbd->stats.events++;
+	set_bit(XBB_EOI_DUE, &ring->flags);
+	set_bit(XBB_KICKED, &ring->flags);
+	wake_up(&ring->wq);
+	return IRQ_HANDLED;
+}
+
+static void xbb_ring_free(struct xbb_ring *ring)
+{
+	unsigned int i, j;
+
+	if (ring->slots) {
+		for (i = 0; i < ring->size; i++)
+			for (j = 0; j < XSPLIT_BLK_MAX_SEGS; j++)
+				if (ring->slots[i].pages[j])
+					__free_page(ring->slots[i].pages[j]);
+		kfree(ring->slots);
+	}
+	kfree(ring);
+}
+
+static int xbb_ring_alloc_slots(struct xbb_ring *ring)
+{
+	unsigned int i, j;
+
+	ring->slots = kcalloc(ring->size, sizeof(*ring->slots), GFP_KERNEL);
+	if (!ring->slots)
+		return -ENOMEM;
+	for (i = 0; i < ring->size; i++) {
+		struct xbb_req *rq = &ring->slots[i];
+
+		rq->ring = ring;
+		for (j = 0; j < XSPLIT_BLK_MAX_SEGS; j++) {
+			rq->pages[j] = alloc_page(GFP_KERNEL);
+			if (!rq->pages[j])
+				return -ENOMEM;
+		}
+		list_add_tail(&rq->node, &ring->free);
+	}
+	return 0;
+}
+
+int xbb_ring_connect(struct xbb_vbd *vbd, const grant_ref_t *refs,
+		     unsigned int nr_refs, evtchn_port_t port)
+{
+	struct xbb_ring *ring;
+	int ret;
+
+	ring = kzalloc(sizeof(*ring), GFP_KERNEL);
+	if (!ring)
+		return -ENOMEM;
+	ring->vbd = vbd;
+	ring->size = __CONST_RING_SIZE(blkif, XEN_PAGE_SIZE * nr_refs);
+	init_waitqueue_head(&ring->wq);
+	spin_lock_init(&ring->done_lock);
+	INIT_LIST_HEAD(&ring->done);
+	INIT_LIST_HEAD(&ring->free);
+	ret = xbb_ring_alloc_slots(ring);
+	if (ret)
+		goto fail;
+
+	ret = xsplit_be_chan_connect(vbd->xdev, &ring->chan, refs, nr_refs,
+				     port, xbb_event, "xsplit-blkback", ring);
+	if (ret)
+		goto fail;
+	BACK_RING_INIT(&ring->back, (struct blkif_sring *)ring->chan.ring,
+		       XEN_PAGE_SIZE * nr_refs);
+
+	ring->task = kthread_run(xbb_ring_thread, ring, "xsblk-%d-%s",
+				 vbd->xdev->otherend_id,
+				 strrchr(vbd->xdev->nodename, '/') + 1);
+	if (IS_ERR(ring->task)) {
+		ret = PTR_ERR(ring->task);
+		xsplit_be_chan_disconnect(vbd->xdev, &ring->chan, ring);
+		goto fail;
+	}
+	vbd->ring = ring;
+	/* Requests the frontend queued before binding raised no event. */
+	set_bit(XBB_KICKED, &ring->flags);
+	wake_up(&ring->wq);
+	return 0;
+
+fail:
+	xbb_ring_free(ring);
+	return ret;
+}
+
+void xbb_ring_disconnect(struct xbb_vbd *vbd)
+{
+	struct xbb_ring *ring = vbd->ring;
+
+	if (!ring)
+		return;
+	/* Returns once every bio is back and answered. */
+	kthread_stop(ring->task);
+	xsplit_be_chan_disconnect(vbd->xdev, &ring->chan, ring);
+	vbd->ring = NULL;
+	xbb_ring_free(ring);
+}

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The xenbus "vbd" backend: one per virtual disk the toolstack gives a
+ * guest.
+ *
+ * libxl creates our node with "params", "mode" ("r" or "w") and
+ * "device-type"; its hotplug script then writes "physical-device"
+ * (major:minor in hex), which is when we open the disk. The frontend
+ * publishes "ring-ref", "event-channel" and "protocol" and goes to
+ * Initialised; we map the ring, tell it the disk's size and features and
+ * go to Connected.
+ *
+ * Not offered yet, so frontends fall back to the base protocol: multi-page
+ * rings, several queues, indirect segments, persistent grants, secure
+ * discard, the 32-bit ring ABI, online resize.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blkdev.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <xen/interface/io/protocols.h>
+#include <xen/xenbus.h>
+
+#include "blkback.h"
+
+static void xbb_close_bdev(struct xbb_vbd *vbd)
+{
+	if (vbd->bdev) {
+		blkdev_put(vbd->bdev, vbd->mode);
+		vbd->bdev = NULL;
+	}
+}
+
+/* The disk properties the frontend is told, from the device itself. */
+static void xbb_describe(struct xbb_vbd *vbd, bool readonly, bool cdrom)
+{
+	struct block_device *bdev = vbd->bdev;
+	struct xsplit_blk_vbd *lim = &vbd->lim;
+
+	lim->sectors = bdev_nr_sectors(bdev);
+	lim->sector_size = bdev_logical_block_size(bdev);
+	lim->readonly = readonly;
+	/* No volatile cache: every write is stable, nothing to flush. */
+	lim->flush = bdev_write_cache(bdev);
+	lim->barrier = lim->flush;
+	lim->discard = !readonly && bdev_max_discard_sectors(bdev);
+	lim->secure_discard = false;
+
+	vbd->info = 0;
+	if (readonly)
+		vbd->info |= VDISK_READONLY;
+	if (cdrom)
+		vbd->info |= VDISK_CDROM;
+	if (bdev->bd_disk->flags & GENHD_FL_REMOVABLE)
+		vbd->info |= VDISK_REMOVABLE;
+}
+
+/* Open the disk the hotplug script named; 0 if it has not named one yet. */
+static int xbb_open_bdev(struct xbb_vbd *vbd)
+{
+	struct xenbus_device *xdev = vbd->xdev;
+	unsigned int major, minor;
+	bool readonly, cdrom;
+	struct block_device *bdev;
+	char *s;
+	int n;
+
+	if (vbd->bdev)
+		return 0;
+	n = xenbus_scanf(XBT_NIL, xdev->nodename, "physical-device", "%x:%x",
+			 &major, &minor);
+	if (n != 2)
+		return 0;	/* the watch fires again when it is written */
+	if (MAJOR(MKDEV(major, minor)) != major ||
+	    MINOR(MKDEV(major, minor)) != minor) {
+		xenbus_dev_fatal(xdev, -EINVAL, "physical-device %x:%x out of range",
+				 major, minor);
+		return -EINVAL;
+	}
+
+	s = xenbus_read(XBT_NIL, xdev->nodename, "mode", NULL);
+	/* Anything but an explicit "w" is read-only: fail safe. */
+	readonly = IS_ERR(s) || !strchr(s, 'w');
+	if (!IS_ERR(s))
+		kfree(s);
+	s = xenbus_read(XBT_NIL, xdev->nodename, "device-type", NULL);
+	cdrom = !IS_ERR(s) && !strcmp(s, "cdrom");
+	if (!IS_ERR(s))
+		kfree(s);
+
+	vbd->mode = readonly ? FMODE_READ : FMODE_READ | FMODE_WRITE;
+	bdev = blkdev_get_by_dev(MKDEV(major, minor), vbd->mode, NULL);
+	if (IS_ERR(bdev)) {
+		xenbus_dev_fatal(xdev, PTR_ERR(bdev), "opening disk %x:%x",
+				 major, minor);
+		return PTR_ERR(bdev);
+	}
+	vbd->bdev = bdev;
+	xbb_describe(vbd, readonly || bdev_read_only(bdev), cdrom);
+	dev_info(&xdev->dev, "disk %pg (%llu sectors of 512 bytes%s) for domain %d\n",
+		 bdev, vbd->lim.sectors, vbd->lim.readonly ? ", read-only" : "",
+		 xdev->otherend_id);
+	return 0;
+}
+
+/* Only the native layout is understood so far. */
+static int xbb_check_protocol(struct xbb_vbd *vbd)
+{
+	struct xenbus_device *xdev = vbd->xdev;
+	char *proto;
+	int ret = 0;
+
+	proto = xenbus_read(XBT_NIL, xdev->otherend, "protocol", NULL);
+	if (IS_ERR(proto))
+		return 0;	/* absent: native */
+	if (strcmp(proto, XEN_IO_PROTO_ABI_NATIVE)) {
+		xenbus_dev_fatal(xdev, -EPROTONOSUPPORT,
+				 "ring protocol %s not supported (only %s)",
+				 proto, XEN_IO_PROTO_ABI_NATIVE);
+		ret = -EPROTONOSUPPORT;
+	}
+	kfree(proto);
+	return ret;
+}
+
+/* What blkfront reads once it sees us Connected. */
+static int xbb_write_disk_info(struct xbb_vbd *vbd)
+{
+	struct xenbus_device *xdev = vbd->xdev;
+	const struct xsplit_blk_vbd *lim = &vbd->lim;
+	struct xenbus_transaction xbt;
+	int ret;
+
+again:
+	ret = xenbus_transaction_start(&xbt);
+	if (ret)
+		return ret;
+	ret = xenbus_printf(xbt, xdev->nodename, "feature-flush-cache", "%d",
+			    lim->flush);
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename, "feature-barrier",
+				    "%d", lim->barrier);
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename, "feature-discard",
+				    "%d", lim->discard);
+	if (!ret && lim->discard)
+		ret = xenbus_printf(xbt, xdev->nodename, "discard-granularity",
+				    "%u", bdev_discard_granularity(vbd->bdev));
+	if (!ret && lim->discard)
+		ret = xenbus_printf(xbt, xdev->nodename, "discard-alignment",
+				    "%u", bdev_discard_alignment(vbd->bdev));
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename, "sectors", "%llu",
+				    lim->sectors);
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename, "info", "%u",
+				    vbd->info);
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename, "sector-size", "%u",
+				    lim->sector_size);
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename, "physical-sector-size",
+				    "%u", bdev_physical_block_size(vbd->bdev));
+	if (ret) {
+		xenbus_transaction_end(xbt, 1);
+		return ret;
+	}
+	ret = xenbus_transaction_end(xbt, 0);
+	if (ret == -EAGAIN)
+		goto again;
+	return ret;
+}
+
+/* Connect once the disk is open and the frontend has offered its ring. */
+static void xbb_connect(struct xbb_vbd *vbd)
+{
+	struct xenbus_device *xdev = vbd->xdev;
+	enum xenbus_state fe_state;
+	evtchn_port_t port;
+	grant_ref_t ref;
+	int ret;
+
+	mutex_lock(&vbd->lock);
+	if (vbd->ring || !vbd->bdev || xdev->state != XenbusStateInitWait)
+		goto out;
+	fe_state = xenbus_read_driver_state(xdev->otherend);
+	if (fe_state != XenbusStateInitialised &&
+	    fe_state != XenbusStateConnected)
+		goto out;
+
+	if (xbb_check_protocol(vbd))
+		goto out;
+	ret = xsplit_be_read_frontend(xdev, "ring-ref", 1, &ref, &port);
+	if (ret) {
+		xenbus_dev_fatal(xdev, ret, "reading ring-ref and event-channel of %s",
+				 xdev->otherend);
+		goto out;
+	}
+	ret = xbb_ring_connect(vbd, &ref, 1, port);
+	if (ret)
+		goto out;
+	ret = xbb_write_disk_info(vbd);
+	if (ret) {
+		xenbus_dev_fatal(xdev, ret, "writing disk information");
+		xbb_ring_disconnect(vbd);
+		goto out;
+	}
+	xenbus_switch_state(xdev, XenbusStateConnected);
+	dev_info(&xdev->dev, "connected to domain %d\n", xdev->otherend_id);
+out:
+	mutex_unlock(&vbd->lock);
+}
+
+static void xbb_disconnect(struct xbb_vbd *vbd)
+{
+	const struct xbb_stats *st = &vbd->stats;
+
+	mutex_lock(&vbd->lock);
+	if (vbd->ring) {
+		xbb_ring_disconnect(vbd);
+		dev_info(&vbd->xdev->dev, "disconnected from domain %d: %llu reads, %llu writes, %llu flushes, %llu discards, %llu refused, %llu I/O errors\n",
+			 vbd->xdev->otherend_id, st->rd_req, st->wr_req,
+			 st->flush_req + st->barrier_req, st->discard_req,
+			 st->bad_req, st->io_errors);
+	}
+	mutex_unlock(&vbd->lock);
+}
+
+static void xbb_pdev_changed(struct xenbus_watch *watch, const char *path,
+			     const char *token)
+{
+	struct xbb_vbd *vbd = container_of(watch, struct xbb_vbd, pdev_watch);
+
+	mutex_lock(&vbd->lock);
+	xbb_open_bdev(vbd);
+	mutex_unlock(&vbd->lock);
+	xbb_connect(vbd);
+}
+
+static void xbb_frontend_changed(struct xenbus_device *xdev,
+				 enum xenbus_state fe_state)
+{
+	struct xbb_vbd *vbd = dev_get_drvdata(&xdev->dev);
+
+	switch (fe_state) {
+	case XenbusStateInitialising:
+		/* A new frontend (guest reboot, restore) after we closed. */
+		if (xdev->state == XenbusStateClosed) {
+			dev_info(&xdev->dev, "domain %d reconnects\n",
+				 xdev->otherend_id);
+			xenbus_switch_state(xdev, XenbusStateInitWait);
+		}
+		break;
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		xbb_connect(vbd);
+		break;
+	case XenbusStateClosing:
+	case XenbusStateClosed:
+	case XenbusStateUnknown:
+		xbb_disconnect(vbd);
+		if (xsplit_be_follow_close(xdev, fe_state))
+			device_unregister(&xdev->dev);
+		break;
+	default:
+		break;
+	}
+}
+
+#define XBB_STAT_ATTR(field)						\
+static ssize_t field##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct xbb_vbd *vbd = dev_get_drvdata(dev);			\
+									\
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(vbd->stats.field));	\
+}									\
+static DEVICE_ATTR_RO(field)
+
+XBB_STAT_ATTR(rd_req);
+XBB_STAT_ATTR(wr_req);
+XBB_STAT_ATTR(flush_req);
+XBB_STAT_ATTR(barrier_req);
+XBB_STAT_ATTR(discard_req);
+XBB_STAT_ATTR(rd_sect);
+XBB_STAT_ATTR(wr_sect);
+XBB_STAT_ATTR(discard_sect);
+XBB_STAT_ATTR(bad_req);
+XBB_STAT_ATTR(io_errors);
+XBB_STAT_ATTR(oo_req);
+XBB_STAT_ATTR(events);
+
+static ssize_t inflight_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct xbb_vbd *vbd = dev_get_drvdata(dev);
+	struct xbb_ring *ring;
+	unsigned int n = 0;
+
+	/* The ring only goes away under the lock. */
+	mutex_lock(&vbd->lock);
+	ring = vbd->ring;
+	if (ring)
+		n = READ_ONCE(ring->inflight);
+	mutex_unlock(&vbd->lock);
+	return sysfs_emit(buf, "%u\n", n);
+}
+static DEVICE_ATTR_RO(inflight);
+
+static struct attribute *xbb_stat_attrs[] = {
+	&dev_attr_rd_req.attr,
+	&dev_attr_wr_req.attr,
+	&dev_attr_flush_req.attr,
+	&dev_attr_barrier_req.attr,
+	&dev_attr_discard_req.attr,
+	&dev_attr_rd_sect.attr,
+	&dev_attr_wr_sect.attr,
+	&dev_attr_discard_sect.attr,
+	&dev_attr_bad_req.attr,
+	&dev_attr_io_errors.attr,
+	&dev_attr_oo_req.attr,
+	&dev_attr_events.attr,
+	&dev_attr_inflight.attr,
+	NULL
+};
+
+static const struct attribute_group xbb_stat_group = {
+	.name = "statistics",
+	.attrs = xbb_stat_attrs,
+};
+
+static int xbb_probe(struct xenbus_device *xdev,
+		     const struct xenbus_device_id *id)
+{
+	struct xbb_vbd *vbd;
+	int ret;
+
+	vbd = kzalloc(sizeof(*vbd), GFP_KERNEL);
+	if (!vbd)
+		return -ENOMEM;
+	vbd->xdev = xdev;
+	mutex_init(&vbd->lock);
+	ratelimit_default_init(&vbd->log_rs);
+	/* Suppressed lines are counted in sysfs, not announced as warnings. */
+	ratelimit_set_flags(&vbd->log_rs, RATELIMIT_MSG_ON_RELEASE);
+	dev_set_drvdata(&xdev->dev, vbd);
+
+	ret = sysfs_create_group(&xdev->dev.kobj, &xbb_stat_group);
+	if (ret)
+		goto fail;
+	ret = xenbus_switch_state(xdev, XenbusStateInitWait);
+	if (ret)
+		goto fail_sysfs;
+	ret = xenbus_watch_pathfmt(xdev, &vbd->pdev_watch, NULL,
+				   xbb_pdev_changed, "%s/%s", xdev->nodename,
+				   "physical-device");
+	if (ret)
+		goto fail_sysfs;
+	vbd->watching = true;
+	/* The watch fires once when set: that opens a disk already named. */
+	return 0;
+
+fail_sysfs:
+	sysfs_remove_group(&xdev->dev.kobj, &xbb_stat_group);
+fail:
+	dev_set_drvdata(&xdev->dev, NULL);
+	kfree(vbd);
+	return ret;
+}
+
+static void xbb_remove(struct xenbus_device *xdev)
+{
+	struct xbb_vbd *vbd = dev_get_drvdata(&xdev->dev);
+
+	if (vbd->watching) {
+		unregister_xenbus_watch(&vbd->pdev_watch);
+		kfree(vbd->pdev_watch.node);
+	}
+	xbb_disconnect(vbd);
+	sysfs_remove_group(&xdev->dev.kobj, &xbb_stat_group);
+	mutex_lock(&vbd->lock);
+	xbb_close_bdev(vbd);
+	mutex_unlock(&vbd->lock);
+	dev_set_drvdata(&xdev->dev, NULL);
+	kfree(vbd);
+}
+
+static const struct xenbus_device_id xbb_ids[] = {
+	{ "vbd" },
+	{ "" }
+};
+
+static struct xenbus_driver xbb_driver = {
+	.name = "xsplit-blkback",
+	.ids = xbb_ids,
+	.probe = xbb_probe,
+	.remove = xbb_remove,
+	.otherend_changed = xbb_frontend_changed,
+};
+
+int xbb_xenbus_register(void)
+{
+	return xenbus_register_backend(&xbb_driver);
+}
+
+void xbb_xenbus_unregister(void)
+{
+	xenbus_unregister_driver(&xbb_driver);
+}

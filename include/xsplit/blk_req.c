@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared with the unit tests: plain C only, see plain.h.
+ *
+ * Everything here works on the backend's private copy of a request (struct
+ * xsplit_blk_req), so each field is read as often as convenient: the
+ * frontend can no longer change it.
+ */
+
+#include <xsplit/blk_req.h>
+
+static bool blk_op_writes(u8 op)
+{
+	return op == BLKIF_OP_WRITE || op == BLKIF_OP_WRITE_BARRIER ||
+	       op == BLKIF_OP_FLUSH_DISKCACHE;
+}
+
+/* -EOPNOTSUPP for an operation this vbd does not offer, else 0. */
+static int blk_check_op(const struct xsplit_blk_req *req,
+			const struct xsplit_blk_vbd *vbd, const char **why)
+{
+	switch (req->op) {
+	case BLKIF_OP_READ:
+	case BLKIF_OP_WRITE:
+		return 0;
+	case BLKIF_OP_WRITE_BARRIER:
+		*why = "write barrier not advertised";
+		return vbd->barrier ? 0 : -EOPNOTSUPP;
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		*why = "flush not advertised";
+		return vbd->flush ? 0 : -EOPNOTSUPP;
+	case BLKIF_OP_DISCARD:
+		*why = "discard not advertised";
+		return vbd->discard ? 0 : -EOPNOTSUPP;
+	case BLKIF_OP_INDIRECT:
+		*why = "indirect segments not advertised";
+		return -EOPNOTSUPP;
+	default:
+		*why = "unknown operation";
+		return -EOPNOTSUPP;
+	}
+}
+
+/* [sector, sector + count) must lie on whole logical blocks of the vbd. */
+static int blk_check_extent(u64 sector, u64 count,
+			    const struct xsplit_blk_vbd *vbd, const char **why)
+{
+	u64 block = vbd->sector_size >> XSPLIT_BLK_SECTOR_SHIFT;
+
+	if (sector > vbd->sectors || count > vbd->sectors - sector) {
+		*why = "beyond the end of the disk";
+		return -ERANGE;
+	}
+	/* sector_size is a power of two of at least one sector. */
+	if (!block || (sector | count) & (block - 1)) {
+		*why = "not aligned to the logical block size";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int blk_check_segments(const struct xsplit_blk_req *req,
+			      const char **why)
+{
+	unsigned int i;
+
+	if (req->nr_segments > XSPLIT_BLK_MAX_SEGS) {
+		*why = "too many segments";
+		return -EINVAL;
+	}
+	if (!req->nr_segments &&
+	    (req->op == BLKIF_OP_READ || req->op == BLKIF_OP_WRITE)) {
+		*why = "no segments";
+		return -EINVAL;
+	}
+	for (i = 0; i < req->nr_segments; i++) {
+		const struct xsplit_blk_seg *seg = &req->seg[i];
+
+		if (seg->first_sect > seg->last_sect ||
+		    seg->last_sect >= XSPLIT_BLK_SECTORS_PER_PAGE) {
+			*why = "segment sectors outside their page";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int xsplit_blk_check(const struct xsplit_blk_req *req,
+		     const struct xsplit_blk_vbd *vbd, const char **why)
+{
+	int ret;
+
+	ret = blk_check_op(req, vbd, why);
+	if (ret)
+		return ret;
+
+	if (req->op == BLKIF_OP_DISCARD) {
+		if (vbd->readonly) {
+			*why = "discard on a read-only disk";
+			return -EROFS;
+		}
+		if (!req->nr_sectors) {
+			*why = "discard of no sectors";
+			return -EINVAL;
+		}
+		return blk_check_extent(req->sector, req->nr_sectors, vbd, why);
+	}
+
+	/* A flush with no data changes nothing a read-only guest could see. */
+	if (vbd->readonly && blk_op_writes(req->op) &&
+	    !(req->op == BLKIF_OP_FLUSH_DISKCACHE && !req->nr_segments)) {
+		*why = "write to a read-only disk";
+		return -EROFS;
+	}
+	ret = blk_check_segments(req, why);
+	if (ret || !req->nr_segments)
+		return ret;
+	return blk_check_extent(req->sector, xsplit_blk_data_sectors(req),
+				vbd, why);
+}
+
+int xsplit_blk_rsp_status(int err)
+{
+	if (!err)
+		return BLKIF_RSP_OKAY;
+	return err == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
+}
+
+u32 xsplit_blk_data_sectors(const struct xsplit_blk_req *req)
+{
+	unsigned int i, n = req->nr_segments;
+	u32 sectors = 0;
+
+	if (n > XSPLIT_BLK_MAX_SEGS)
+		n = XSPLIT_BLK_MAX_SEGS;
+	for (i = 0; i < n; i++)
+		sectors += req->seg[i].last_sect - req->seg[i].first_sect + 1;
+	return sectors;
+}
+
+unsigned int xsplit_blk_layout(const struct xsplit_blk_req *req,
+			       struct xsplit_blk_chunk *out)
+{
+	unsigned int i, n = 0, nseg = req->nr_segments;
+	u32 buf_off = 0;
+
+	if (nseg > XSPLIT_BLK_MAX_SEGS)
+		nseg = XSPLIT_BLK_MAX_SEGS;
+	for (i = 0; i < nseg; i++) {
+		const struct xsplit_blk_seg *seg = &req->seg[i];
+		u32 guest_off = (u32)seg->first_sect << XSPLIT_BLK_SECTOR_SHIFT;
+		u32 left = (u32)(seg->last_sect - seg->first_sect + 1)
+			   << XSPLIT_BLK_SECTOR_SHIFT;
+
+		while (left) {
+			u32 room = XSPLIT_BLK_PAGE_SIZE -
+				   buf_off % XSPLIT_BLK_PAGE_SIZE;
+			u32 len = left < room ? left : room;
+
+			out[n].seg = i;
+			out[n].guest_off = guest_off;
+			out[n].buf_off = buf_off;
+			out[n].len = len;
+			n++;
+			guest_off += len;
+			buf_off += len;
+			left -= len;
+		}
+	}
+	return n;
+}
