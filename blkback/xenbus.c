@@ -208,6 +208,12 @@ static void xbb_connect(struct xbb_vbd *vbd)
 		xbb_ring_disconnect(vbd);
 		goto out;
 	}
+	/*
+	 * rmmod would cut a running guest off its disk: refuse it for as
+	 * long as a frontend is connected. Destroying the guest or
+	 * detaching the disk disconnects and drops this again.
+	 */
+	__module_get(THIS_MODULE);
 	xenbus_switch_state(xdev, XenbusStateConnected);
 	dev_info(&xdev->dev, "connected to domain %d\n", xdev->otherend_id);
 out:
@@ -225,6 +231,7 @@ static void xbb_disconnect(struct xbb_vbd *vbd)
 			 vbd->xdev->otherend_id, st->rd_req, st->wr_req,
 			 st->flush_req + st->barrier_req, st->discard_req,
 			 st->bad_req, st->io_errors);
+		module_put(THIS_MODULE);
 	}
 	mutex_unlock(&vbd->lock);
 }

@@ -19,26 +19,37 @@ static bool blk_op_writes(u8 op)
 static int blk_check_op(const struct xsplit_blk_req *req,
 			const struct xsplit_blk_vbd *vbd, const char **why)
 {
+	bool offered;
+
 	switch (req->op) {
 	case BLKIF_OP_READ:
 	case BLKIF_OP_WRITE:
 		return 0;
 	case BLKIF_OP_WRITE_BARRIER:
 		*why = "write barrier not advertised";
-		return vbd->barrier ? 0 : -EOPNOTSUPP;
+		offered = vbd->barrier;
+		break;
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		*why = "flush not advertised";
-		return vbd->flush ? 0 : -EOPNOTSUPP;
+		offered = vbd->flush;
+		break;
 	case BLKIF_OP_DISCARD:
 		*why = "discard not advertised";
-		return vbd->discard ? 0 : -EOPNOTSUPP;
+		offered = vbd->discard;
+		break;
 	case BLKIF_OP_INDIRECT:
 		*why = "indirect segments not advertised";
-		return -EOPNOTSUPP;
+		offered = false;
+		break;
 	default:
 		*why = "unknown operation";
-		return -EOPNOTSUPP;
+		offered = false;
+		break;
 	}
+	if (!offered)
+		return -EOPNOTSUPP;
+	*why = "";
+	return 0;
 }
 
 /* [sector, sector + count) must lie on whole logical blocks of the vbd. */
