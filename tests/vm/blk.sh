@@ -1,0 +1,144 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Block backends in one boot, one at a time (never both for the vbd type):
+#
+# 1. The peer: the kernel's xen-blkback serves the nvme disk to the
+#    kernel's xen-blkfront; data both ways, compared by checksum.
+# 2. Ours: xsplit-blkback serves three disks to one guest's stock
+#    xen-blkfront, each backed by a different dom0 driver: the nvme disk,
+#    a loop device on a tmpfs file and a brd ramdisk. The guest reads
+#    random ranges dom0 filled and writes random ranges, half O_DIRECT and
+#    half through its page cache; dom0 checks every range on the backing
+#    device, sees the flush and the discard arrive there, detaches and
+#    re-attaches a disk three times, and cannot rmmod our backend while a
+#    guest is connected.
+
+. /xsplit/tests/lib/vm.sh
+
+MOD=$(ko_name blkback)
+MiB=1048576
+HOTPLUG="script=$XS/scripts/hotplug/block"
+disk=$(nvme_disk)
+check "nvme scratch disk present" test -b "$disk"
+
+# ---- 1. the in-tree peer ------------------------------------------------
+check "in-tree xen-blkback loaded" modprobe xen-blkback
+head -c $((16 * MiB)) /dev/urandom >/tmp/to-guest
+dd if=/tmp/to-guest of="$disk" bs=1M oflag=direct conv=fsync status=none
+want_read=$(sha256sum </tmp/to-guest | cut -d' ' -f1)
+cat >/tmp/peer.sh <<'EOF'
+. /lib/xsplit/guest-lib.sh
+wait_for /dev/xvda || exit 1
+echo "size $(cat /sys/block/xvda/size)"
+echo "read $(head -c 16777216 /dev/xvda | sha256sum | cut -d' ' -f1)"
+head -c 8388608 /dev/urandom >/tmp/from-guest
+dd if=/tmp/from-guest of=/dev/xvda bs=1048576 seek=32 conv=fsync 2>/dev/null
+echo "wrote $(sha256sum </tmp/from-guest | cut -d' ' -f1)"
+EOF
+out=$($DOMU --cfg "disk = ['format=raw, vdev=xvda, access=rw, $HOTPLUG, target=$disk']" /tmp/peer.sh)
+rc=$?
+echo "$out" | sed 's/^/  peer guest: /'
+check_eq "peer: guest script succeeded" 0 "$rc"
+sectors=$(( $(blockdev --getsize64 "$disk") / 512 ))
+check_eq "peer: guest sees the whole disk" "size $sectors" "$(grep '^size' <<<"$out")"
+check_eq "peer: guest reads what dom0 wrote (sha256 of 16 MiB)" "read $want_read" "$(grep '^read' <<<"$out")"
+got=$(dd if="$disk" bs=1M skip=32 count=8 iflag=direct status=none | sha256sum | cut -d' ' -f1)
+check_eq "peer: dom0 reads what the guest wrote (sha256 of 8 MiB)" "$(grep '^wrote' <<<"$out")" "wrote $got"
+check "in-tree xen-blkback unloads" modprobe -r xen-blkback
+
+# ---- 2. ours, three backing drivers ------------------------------------
+dmesg_mark
+check "insmod xsplit-blkback" insmod "$(ko_path blkback)"
+mkdir -p /run/xsplit-blk && mount -t tmpfs -o size=80m none /run/xsplit-blk
+truncate -s 64M /run/xsplit-blk/loop.img
+modprobe loop
+loop=$(losetup -f --show /run/xsplit-blk/loop.img)
+check "loop device on a tmpfs file" test -b "$loop" || finish
+modprobe brd rd_nr=1 rd_size=65536
+ram=/dev/ram0
+check "brd ramdisk" test -b "$ram" || finish
+
+declare -A backing=([xvda]=$disk [xvdb]=$ram [xvdc]=$loop)
+for d in xvda xvdb xvdc; do
+	head -c $((32 * MiB)) /dev/urandom >/tmp/fill-$d
+	dd if=/tmp/fill-$d of="${backing[$d]}" bs=1M oflag=direct conv=fsync status=none
+done
+flushes_before=$(awk '{ print $16 }' /sys/block/$(basename "$disk")/stat)
+discards_before=$(awk '{ print $12 }' /sys/block/$(basename "$disk")/stat)
+
+spec() { echo "'format=raw, vdev=$1, access=rw, $HOTPLUG, target=${backing[$1]}'"; }
+name=$($DOMU --bg --timeout 400 --bin dd \
+	--cfg "disk = [$(spec xvda), $(spec xvdb), $(spec xvdc)]" \
+	$XS/tests/vm/guest/blk-data.sh xvda xvdb xvdc)
+check "guest with three of our disks created" test -n "$name" || finish
+domid=$(xl domid "$name")
+check "guest did its I/O (READY)" $DOMU --timeout 300 --expect "$name" '^READY'
+log=$(tr -d '\r' <"/var/log/xen/console/guest-$name.log")
+for d in xvda xvdb xvdc; do
+	sysd=/sys/bus/xen-backend/devices/vbd-$domid-$(case $d in xvda) echo 51712;; xvdb) echo 51728;; xvdc) echo 51744;; esac)
+	check "$d: backend device $(basename $sysd) bound to us" \
+		sh -c "readlink $sysd/driver | grep -q xsplit-blkback"
+	sectors=$(( $(blockdev --getsize64 "${backing[$d]}") / 512 ))
+	check_eq "$d: guest sees the whole disk" "size $d $sectors" "$(grep "^size $d " <<<"$log")"
+	bad=0 n=0
+	while read -r _ _ sec len sum; do
+		n=$((n + 1))
+		want=$(dd if=/tmp/fill-$d bs=512 skip=$sec count=$len status=none | sha256sum | cut -d' ' -f1)
+		[ "$want" = "$sum" ] || { echo "  $d read at $sec+$len: guest $sum, dom0 $want"; bad=$((bad + 1)); }
+	done <<<"$(grep "^r $d " <<<"$log")"
+	check_eq "$d: 8 random reads match what dom0 wrote" "8 0" "$n $bad"
+	bad=0 n=0
+	while read -r _ _ sec len sum; do
+		n=$((n + 1))
+		got=$(dd if="${backing[$d]}" bs=512 skip=$sec count=$len iflag=direct status=none | sha256sum | cut -d' ' -f1)
+		[ "$got" = "$sum" ] || { echo "  $d write at $sec+$len: guest $sum, disk $got"; bad=$((bad + 1)); }
+	done <<<"$(grep "^w $d " <<<"$log")"
+	check_eq "$d: 8 random writes are on the backing device" "8 0" "$n $bad"
+	for s in rd_req wr_req; do
+		v=$(cat $sysd/statistics/$s 2>/dev/null)
+		check "$d: statistics/$s counted (${v:-none})" test "${v:-0}" -gt 0
+	done
+	check_eq "$d: nothing refused" 0 "$(cat $sysd/statistics/bad_req)"
+	check_eq "$d: no I/O errors" 0 "$(cat $sysd/statistics/io_errors)"
+done
+nvme_vbd=/sys/bus/xen-backend/devices/vbd-$domid-51712
+check "xvda: guest sees a write-back cache" grep -qx "cache xvda write back" <<<"$log"
+check "xvda: the guest's flushes were counted" test "$(cat $nvme_vbd/statistics/flush_req)" -gt 0
+check "nvme: flushes reached the backing device" \
+	test "$(awk '{ print $16 }' /sys/block/$(basename "$disk")/stat)" -gt "$flushes_before"
+check "xvda: the guest discarded" grep -qx "discarded xvda" <<<"$log"
+check "xvda: the discard was counted" test "$(cat $nvme_vbd/statistics/discard_req)" -gt 0
+check "nvme: the discard reached the backing device" \
+	test "$(awk '{ print $12 }' /sys/block/$(basename "$disk")/stat)" -gt "$discards_before"
+check "xvdc: the guest discarded" grep -qx "discarded xvdc" <<<"$log"
+zero=$(head -c $MiB /dev/zero | sha256sum | cut -d' ' -f1)
+check_eq "loop: the discarded MiB reads back as zeros" "$zero" \
+	"$(dd if="$loop" bs=1M skip=40 count=1 iflag=direct status=none | sha256sum | cut -d' ' -f1)"
+
+check "rmmod refused while a guest is connected" sh -c "! rmmod $MOD 2>/dev/null"
+
+# Detach and re-attach xvdc (loop) three times; the guest reads it back.
+want=$(head -c $MiB /tmp/fill-xvdc | sha256sum | cut -d' ' -f1)
+for c in 1 2 3; do
+	check "cycle $c: xl block-detach xvdc" xl block-detach "$name" xvdc
+	check "cycle $c: guest saw xvdc go" $DOMU --timeout 60 --expect "$name" "^gone $c[[:space:]]*\$"
+	check "cycle $c: xl block-attach xvdc" xl block-attach "$name" "format=raw, vdev=xvdc, access=rw, $HOTPLUG, target=$loop"
+	check "cycle $c: guest reads xvdc back" $DOMU --timeout 60 --expect "$name" "^back $c $want[[:space:]]*\$"
+done
+
+out=$($DOMU --wait "$name")
+rc=$?
+echo "$out" | grep -v '^[rw] ' | sed 's/^/  guest: /'
+check_eq "guest script succeeded" 0 "$rc"
+check_eq "guest kernel logged no trouble" "guest-trouble 0" "$(grep '^guest-trouble' <<<"$out")"
+check "guest gone: every vbd disconnected" \
+	sh -c "test \$(dmesg | grep -c 'xsplit-blkback vbd-$domid-.*: disconnected from domain $domid') -ge 6"
+check_eq "no dmesg at warning level or above" "" "$(dmesg_warnings)"
+check "rmmod xsplit-blkback once no guest is connected" rmmod $MOD
+check "and insmod again" insmod "$(ko_path blkback)"
+check "and rmmod again" rmmod $MOD
+losetup -d "$loop"
+umount /run/xsplit-blk
+rmmod brd
+finish

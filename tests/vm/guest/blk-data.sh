@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of tests/vm/blk.sh (busybox sh, the kernel's xen-blkfront,
+# coreutils dd copied in as /usr/bin/dd for O_DIRECT).
+#   blk-data.sh DISK... : for each disk, random reads of the first 32 MiB
+#   (which dom0 filled and kept a copy of) and random non-overlapping
+#   writes in the next 32 MiB, half O_DIRECT and half through the page
+#   cache; then a flush and, where offered, a discard; then follow dom0
+#   detaching and re-attaching the last disk three times.
+# Prints "r DISK SECTOR COUNT SHA" and "w DISK SECTOR COUNT SHA" lines for
+# dom0 to check on the backing devices, in 512-byte sectors.
+. /lib/xsplit/guest-lib.sh
+DD=/usr/bin/dd
+ROUNDS=8
+
+sha() { sha256sum | cut -d' ' -f1; }
+
+for d in "$@"; do
+	wait_for /dev/$d || exit 1
+done
+
+for d in "$@"; do
+	echo "size $d $(cat /sys/block/$d/size)"
+	i=0
+	while [ $i -lt $ROUNDS ]; do
+		len=$((RANDOM % 2048 + 1))
+		sec=$((RANDOM * 2 % (65536 - len)))
+		if [ $((i % 2)) -eq 0 ]; then fl=direct,skip_bytes; else fl=skip_bytes; fi
+		echo "r $d $sec $len $($DD if=/dev/$d bs=$((len * 512)) skip=$((sec * 512)) \
+			count=1 iflag=$fl 2>/dev/null | sha)"
+		i=$((i + 1))
+	done
+	# Slot i of 1 MiB from 32 MiB on: writes never overlap.
+	i=0
+	while [ $i -lt $ROUNDS ]; do
+		len=$((RANDOM % 1024 + 1))
+		sec=$((65536 + i * 2048 + RANDOM % 1024))
+		head -c $((len * 512)) /dev/urandom >/tmp/w
+		if [ $((i % 2)) -eq 0 ]; then fl=direct,seek_bytes; else fl=seek_bytes; fi
+		$DD if=/tmp/w of=/dev/$d bs=$((len * 512)) seek=$((sec * 512)) count=1 \
+			oflag=$fl conv=notrunc 2>/dev/null || echo "write failed $d $sec $len"
+		echo "w $d $sec $len $(sha </tmp/w)"
+		i=$((i + 1))
+	done
+done
+sync
+for d in "$@"; do
+	# fsync on the device: with a write-back cache this is a flush.
+	$DD if=/dev/null of=/dev/$d conv=fsync,notrunc 2>/dev/null
+	echo "cache $d $(cat /sys/block/$d/queue/write_cache)"
+	if [ "$(cat /sys/block/$d/queue/discard_max_bytes)" -gt 0 ]; then
+		blkdiscard -o $((40 << 20)) -l $((1 << 20)) /dev/$d && echo "discarded $d"
+	fi
+done
+echo 3 >/proc/sys/vm/drop_caches
+echo READY
+
+# The last disk: dom0 detaches and re-attaches it three times.
+eval last=\${$#}
+c=1
+while [ $c -le 3 ]; do
+	n=0
+	while [ -e /sys/block/$last ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+	[ -e /sys/block/$last ] && { echo "$last was not detached"; exit 1; }
+	echo "gone $c"
+	wait_for /dev/$last 60 || exit 1
+	echo "back $c $($DD if=/dev/$last bs=1M count=1 iflag=direct 2>/dev/null | sha)"
+	c=$((c + 1))
+done
+echo "guest-trouble $(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace|I/O error')"
