@@ -78,6 +78,8 @@ int xbb_ring_connect(struct xbb_vbd *vbd, const grant_ref_t *refs,
 		     unsigned int nr_refs, evtchn_port_t port);
 void xbb_ring_disconnect(struct xbb_vbd *vbd);
 
+void xbb_announce_size(struct xbb_vbd *vbd);
+
 int xbb_xenbus_register(void);
 void xbb_xenbus_unregister(void);
 

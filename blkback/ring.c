@@ -29,6 +29,9 @@
 
 #include "blkback.h"
 
+/* How often an idle ring checks whether its disk changed size. */
+#define XBB_RESIZE_POLL		HZ
+
 static void xbb_log(struct xbb_vbd *vbd, const char *fmt, ...)
 {
 	struct va_format vaf;
@@ -457,6 +460,23 @@ static bool xbb_has_work(struct xbb_ring *ring)
 	return done;
 }
 
+/*
+ * The backing device grew or shrank (a resized loop file or LV): tell the
+ * frontend, and judge requests by the new size from now on.
+ */
+static void xbb_check_resize(struct xbb_ring *ring)
+{
+	struct xbb_vbd *vbd = ring->vbd;
+	u64 now = bdev_nr_sectors(vbd->bdev);
+
+	if (now == vbd->lim.sectors)
+		return;
+	dev_info(&vbd->xdev->dev, "disk %pg resized from %llu to %llu sectors; telling domain %d\n",
+		 vbd->bdev, vbd->lim.sectors, now, vbd->xdev->otherend_id);
+	vbd->lim.sectors = now;
+	xbb_announce_size(vbd);
+}
+
 static int xbb_ring_thread(void *arg)
 {
 	struct xbb_ring *ring = arg;
@@ -464,8 +484,11 @@ static int xbb_ring_thread(void *arg)
 	while (!kthread_should_stop()) {
 		bool kicked, took = false;
 
-		wait_event_interruptible(ring->wq, xbb_has_work(ring) ||
-					 kthread_should_stop());
+		/* An idle ring still looks at the disk's size now and then. */
+		wait_event_interruptible_timeout(ring->wq, xbb_has_work(ring) ||
+						 kthread_should_stop(),
+						 XBB_RESIZE_POLL);
+		xbb_check_resize(ring);
 		kicked = test_and_clear_bit(XBB_KICKED, &ring->flags);
 		do {
 			xbb_reap(ring);

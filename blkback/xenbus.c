@@ -174,6 +174,40 @@ again:
 	return ret;
 }
 
+/*
+ * A new size for a connected frontend: "sectors", then "state" rewritten
+ * with the value it already has, which fires the frontend's watch on our
+ * state; blkfront then re-reads the size.
+ */
+void xbb_announce_size(struct xbb_vbd *vbd)
+{
+	struct xenbus_device *xdev = vbd->xdev;
+	struct xenbus_transaction xbt;
+	int ret;
+
+again:
+	ret = xenbus_transaction_start(&xbt);
+	if (ret)
+		goto fail;
+	ret = xenbus_printf(xbt, xdev->nodename, "sectors", "%llu",
+			    vbd->lim.sectors);
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename, "state", "%d",
+				    xdev->state);
+	if (ret) {
+		xenbus_transaction_end(xbt, 1);
+		goto fail;
+	}
+	ret = xenbus_transaction_end(xbt, 0);
+	if (ret == -EAGAIN)
+		goto again;
+	if (!ret)
+		return;
+fail:
+	dev_warn(&xdev->dev, "cannot announce the new size to domain %d: %d\n",
+		 xdev->otherend_id, ret);
+}
+
 /* Connect once the disk is open and the frontend has offered its ring. */
 static void xbb_connect(struct xbb_vbd *vbd)
 {

@@ -6,8 +6,9 @@
 #
 # Today: the Xen host and its devices; our five modules loading (see the
 # README's status table), pciback taking the edu with stock xl; and a PV guest
-# served by the kernel's in-tree blkback and netback, the baseline our
-# backends are to meet, with splitctl showing both ends of each device.
+# whose disk is served by our blkback and whose network by the kernel's
+# in-tree netback (the baseline ours is to meet), with splitctl showing both
+# ends of each device and our blkback's counters.
 
 XS=/xsplit
 DOMU=$XS/scripts/domu
@@ -28,7 +29,7 @@ for d in /sys/bus/pci/devices/*; do
 		"$(cut -c3-6 $d/class)" "${drv:--}"
 done | indent
 
-step "Our modules (pciback seizes functions; the other four are skeletons)"
+step "Our modules (netback and dma-xen are still skeletons)"
 dmesg_mark
 for d in $OUR_DOM0_MODULES; do
 	ko=$(ko_path $d)
@@ -44,8 +45,7 @@ xl pci-assignable-list | indent
 echo "0000:00:05.0 driver: $(basename "$(readlink /sys/bus/pci/devices/0000:00:05.0/driver)")" | indent
 xl pci-assignable-remove 0000:00:05.0 2>&1 | indent
 
-step "A PV guest on the in-tree xen-blkback and xen-netback (the baseline)"
-modprobe xen-blkback
+step "A PV guest: its disk on our xsplit-blkback, its network on the in-tree xen-netback"
 modprobe xen-netback
 ip link add xsbr0 type bridge
 ip addr add 192.0.2.1/24 dev xsbr0
@@ -79,6 +79,9 @@ $DOMU --expect "$name" '^READY' || exit 1
 step "While the guest runs: xl list and splitctl status"
 xl list | indent
 $XS/scripts/splitctl/splitctl status | indent
+vbd=/sys/bus/xen-backend/devices/vbd-$(xl domid "$name")-51712
+echo "$(basename $vbd) driver: $(basename "$(readlink $vbd/driver)")" | indent
+(cd $vbd/statistics && grep . *) | indent
 
 step "Detach the disk, collect what the guest printed"
 xl block-detach "$name" xvda
@@ -87,6 +90,6 @@ rc=${PIPESTATUS[0]}
 
 step "Clean up"
 ip link del xsbr0
-modprobe -r xen-blkback xen-netback
+modprobe -r xen-netback
 unload_ours && echo "our modules unloaded" | indent
 exit "$rc"

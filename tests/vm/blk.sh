@@ -11,8 +11,8 @@
 #    random ranges dom0 filled and writes random ranges, half O_DIRECT and
 #    half through its page cache; dom0 checks every range on the backing
 #    device, sees the flush and the discard arrive there, detaches and
-#    re-attaches a disk three times, and cannot rmmod our backend while a
-#    guest is connected.
+#    re-attaches a disk three times, grows it under the running guest, and
+#    cannot rmmod our backend while a guest is connected.
 
 . /xsplit/tests/lib/vm.sh
 
@@ -126,6 +126,13 @@ for c in 1 2 3; do
 	check "cycle $c: xl block-attach xvdc" xl block-attach "$name" "format=raw, vdev=xvdc, access=rw, $HOTPLUG, target=$loop"
 	check "cycle $c: guest reads xvdc back" $DOMU --timeout 60 --expect "$name" "^back $c $want[[:space:]]*\$"
 done
+
+# Online resize: grow the loop file by 8 MiB while the guest runs.
+check "guest ready for the resize" $DOMU --timeout 30 --expect "$name" '^size before resize 131072'
+truncate -s 72M /run/xsplit-blk/loop.img
+check "losetup -c sees the loop file grow" losetup -c "$loop"
+check "guest sees xvdc grow to 72 MiB" $DOMU --timeout 60 --expect "$name" "^resized 147456[[:space:]]*\$"
+check "blkback logged the resize" sh -c "dmesg | grep -q 'vbd-$domid-51744: disk loop[0-9]* resized from 131072 to 147456 sectors'"
 
 out=$($DOMU --wait "$name")
 rc=$?

@@ -5,7 +5,7 @@
 #   (which dom0 filled and kept a copy of) and random non-overlapping
 #   writes in the next 32 MiB, half O_DIRECT and half through the page
 #   cache; then a flush and, where offered, a discard; then follow dom0
-#   detaching and re-attaching the last disk three times.
+#   detaching and re-attaching the last disk three times, and growing it.
 # Prints "r DISK SECTOR COUNT SHA" and "w DISK SECTOR COUNT SHA" lines for
 # dom0 to check on the backing devices, in 512-byte sectors.
 . /lib/xsplit/guest-lib.sh
@@ -66,4 +66,10 @@ while [ $c -le 3 ]; do
 	echo "back $c $($DD if=/dev/$last bs=1M count=1 iflag=direct 2>/dev/null | sha)"
 	c=$((c + 1))
 done
+# Then dom0 grows its backing file: the new size must show up here.
+s0=$(cat /sys/block/$last/size)
+echo "size before resize $s0"
+n=0
+while [ "$(cat /sys/block/$last/size)" = "$s0" ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+echo "resized $(cat /sys/block/$last/size)"
 echo "guest-trouble $(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace|I/O error')"
