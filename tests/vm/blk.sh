@@ -13,6 +13,9 @@
 #    device, sees the flush and the discard arrive there, detaches and
 #    re-attaches a disk three times, grows it under the running guest, and
 #    cannot rmmod our backend while a guest is connected.
+# 3. A guest on our disks survives xl save / xl restore with its data, and
+#    is then destroyed with I/O in flight on two disks: every vbd and ring
+#    thread goes, and the module unloads and reloads.
 
 . /xsplit/tests/lib/vm.sh
 
@@ -141,6 +144,32 @@ check_eq "guest script succeeded" 0 "$rc"
 check_eq "guest kernel logged no trouble" "guest-trouble 0" "$(grep '^guest-trouble' <<<"$out")"
 check "guest gone: every vbd disconnected" \
 	sh -c "test \$(dmesg | grep -c 'xsplit-blkback vbd-$domid-.*: disconnected from domain $domid') -ge 6"
+# ---- 3. xl save / xl restore, then destroyed in the middle of I/O ------
+spec1="'format=raw, vdev=xvda, access=rw, $HOTPLUG, target=$disk'"
+name=$($DOMU --bg --timeout 600 --bin dd --cfg "disk = [$spec1]" \
+	$XS/tests/vm/guest/blk-save.sh)
+check "save guest created" test -n "$name" || finish
+check "guest wrote its first pattern" $DOMU --timeout 120 --expect "$name" '^SAVE-ME'
+# Their progress lines are only worth reading when they fail.
+check "xl save" sh -c "xl save $name /tmp/xsplit-save.img >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; false; }"
+check "xl restore" sh -c "xl restore /tmp/xsplit-save.img >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; false; }"
+rm -f /tmp/xsplit-save.img
+domid=$(xl domid "$name")
+check "xl block-attach after restore" xl block-attach "$name" "format=raw, vdev=xvdb, access=rw, $HOTPLUG, target=$ram"
+check "guest carries on after restore" $DOMU --timeout 120 --expect "$name" '^LOADED'
+log=$(tr -d '\r' <"/var/log/xen/console/guest-$name.log")
+p1=$(sed -n 's/^before save //p' <<<"$log")
+check_eq "restored guest reads what it wrote before the save" "after restore $p1" "$(grep '^after restore [0-9a-f]' <<<"$log")"
+got=$(dd if="$disk" bs=1M skip=8 count=4 iflag=direct status=none | sha256sum | cut -d' ' -f1)
+check_eq "dom0 reads what the restored guest wrote" "$(grep '^after restore wrote' <<<"$log")" "after restore wrote $got"
+check "restored guest's disk served by us" \
+	sh -c "readlink /sys/bus/xen-backend/devices/vbd-$domid-51712/driver | grep -q xsplit-blkback"
+check "xl destroy with I/O in flight on two disks" xl destroy "$name"
+n=0
+while ls /sys/bus/xen-backend/devices/ | grep -q "^vbd-$domid-" && [ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
+check "both vbds of the destroyed guest are gone" sh -c "! ls /sys/bus/xen-backend/devices/ | grep -q '^vbd-$domid-'"
+check "no ring thread left behind" sh -c "! ps -e -o comm | grep -q '^xsblk-'"
+
 check_eq "no dmesg at warning level or above" "" "$(dmesg_warnings)"
 check "rmmod xsplit-blkback once no guest is connected" rmmod $MOD
 check "and insmod again" insmod "$(ko_path blkback)"
