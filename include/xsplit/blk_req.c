@@ -39,7 +39,7 @@ static int blk_check_op(const struct xsplit_blk_req *req,
 		break;
 	case BLKIF_OP_INDIRECT:
 		*why = "indirect segments not advertised";
-		offered = false;
+		offered = vbd->max_indirect_segs;
 		break;
 	default:
 		*why = "unknown operation";
@@ -70,12 +70,26 @@ static int blk_check_extent(u64 sector, u64 count,
 	return 0;
 }
 
+static unsigned int blk_max_indirect(const struct xsplit_blk_vbd *vbd)
+{
+	return vbd->max_indirect_segs < XSPLIT_BLK_MAX_INDIRECT_SEGS ?
+	       vbd->max_indirect_segs : XSPLIT_BLK_MAX_INDIRECT_SEGS;
+}
+
 static int blk_check_segments(const struct xsplit_blk_req *req,
+			      const struct xsplit_blk_vbd *vbd,
 			      const char **why)
 {
-	unsigned int i;
+	unsigned int i, max = XSPLIT_BLK_MAX_SEGS;
 
-	if (req->nr_segments > XSPLIT_BLK_MAX_SEGS) {
+	if (req->indirect) {
+		if (req->op != BLKIF_OP_READ && req->op != BLKIF_OP_WRITE) {
+			*why = "indirect operation neither read nor write";
+			return -EINVAL;
+		}
+		max = blk_max_indirect(vbd);
+	}
+	if (req->nr_segments > max) {
 		*why = "too many segments";
 		return -EINVAL;
 	}
@@ -96,6 +110,33 @@ static int blk_check_segments(const struct xsplit_blk_req *req,
 	return 0;
 }
 
+/* The header of an indirect request; its segments are judged later. */
+static int blk_check_indirect(const struct xsplit_blk_req *req,
+			      const struct xsplit_blk_vbd *vbd,
+			      const char **why)
+{
+	if (req->indirect_op != BLKIF_OP_READ &&
+	    req->indirect_op != BLKIF_OP_WRITE) {
+		*why = "indirect operation neither read nor write";
+		return -EINVAL;
+	}
+	if (vbd->readonly && req->indirect_op == BLKIF_OP_WRITE) {
+		*why = "write to a read-only disk";
+		return -EROFS;
+	}
+	if (!req->nr_segments || req->nr_segments > blk_max_indirect(vbd)) {
+		*why = req->nr_segments ? "too many segments" : "no segments";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+unsigned int xsplit_blk_indirect_pages(u16 nr_segments)
+{
+	return (nr_segments + XSPLIT_BLK_SEGS_PER_INDIRECT_PAGE - 1) /
+	       XSPLIT_BLK_SEGS_PER_INDIRECT_PAGE;
+}
+
 int xsplit_blk_check(const struct xsplit_blk_req *req,
 		     const struct xsplit_blk_vbd *vbd, const char **why)
 {
@@ -104,6 +145,9 @@ int xsplit_blk_check(const struct xsplit_blk_req *req,
 	ret = blk_check_op(req, vbd, why);
 	if (ret)
 		return ret;
+
+	if (req->op == BLKIF_OP_INDIRECT)
+		return blk_check_indirect(req, vbd, why);
 
 	if (req->op == BLKIF_OP_DISCARD) {
 		if (vbd->readonly) {
@@ -123,7 +167,7 @@ int xsplit_blk_check(const struct xsplit_blk_req *req,
 		*why = "write to a read-only disk";
 		return -EROFS;
 	}
-	ret = blk_check_segments(req, why);
+	ret = blk_check_segments(req, vbd, why);
 	if (ret || !req->nr_segments)
 		return ret;
 	return blk_check_extent(req->sector, xsplit_blk_data_sectors(req),
@@ -142,8 +186,8 @@ u32 xsplit_blk_data_sectors(const struct xsplit_blk_req *req)
 	unsigned int i, n = req->nr_segments;
 	u32 sectors = 0;
 
-	if (n > XSPLIT_BLK_MAX_SEGS)
-		n = XSPLIT_BLK_MAX_SEGS;
+	if (n > XSPLIT_BLK_MAX_INDIRECT_SEGS)
+		n = XSPLIT_BLK_MAX_INDIRECT_SEGS;
 	for (i = 0; i < n; i++)
 		sectors += req->seg[i].last_sect - req->seg[i].first_sect + 1;
 	return sectors;
@@ -155,8 +199,8 @@ unsigned int xsplit_blk_layout(const struct xsplit_blk_req *req,
 	unsigned int i, n = 0, nseg = req->nr_segments;
 	u32 buf_off = 0;
 
-	if (nseg > XSPLIT_BLK_MAX_SEGS)
-		nseg = XSPLIT_BLK_MAX_SEGS;
+	if (nseg > XSPLIT_BLK_MAX_INDIRECT_SEGS)
+		nseg = XSPLIT_BLK_MAX_INDIRECT_SEGS;
 	for (i = 0; i < nseg; i++) {
 		const struct xsplit_blk_seg *seg = &req->seg[i];
 		u32 guest_off = (u32)seg->first_sect << XSPLIT_BLK_SECTOR_SHIFT;

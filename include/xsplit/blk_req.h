@@ -13,10 +13,17 @@
 #define XSPLIT_BLK_PAGE_SIZE	4096u
 #define XSPLIT_BLK_SECTORS_PER_PAGE \
 	(XSPLIT_BLK_PAGE_SIZE >> XSPLIT_BLK_SECTOR_SHIFT)
-/* Direct segments only: indirect requests are not accepted yet. */
+/* Segments a request carries in its ring slot. */
 #define XSPLIT_BLK_MAX_SEGS	BLKIF_MAX_SEGMENTS_PER_REQUEST
+/*
+ * Most segments an indirect request may have with us: what one bio of 4 KiB
+ * pages holds (BIO_MAX_VECS), 1 MiB. The backend advertises at most this.
+ */
+#define XSPLIT_BLK_MAX_INDIRECT_SEGS	256
+/* An indirect page is an array of struct blkif_request_segment (8 bytes). */
+#define XSPLIT_BLK_SEGS_PER_INDIRECT_PAGE	(XSPLIT_BLK_PAGE_SIZE / 8)
 /* A segment splits at most once when laid out in a linear buffer. */
-#define XSPLIT_BLK_MAX_CHUNKS	(2 * XSPLIT_BLK_MAX_SEGS)
+#define XSPLIT_BLK_MAX_CHUNKS	(2 * XSPLIT_BLK_MAX_INDIRECT_SEGS)
 
 struct xsplit_blk_seg {
 	u32 gref;
@@ -32,13 +39,27 @@ struct xsplit_blk_seg {
  */
 struct xsplit_blk_req {
 	u8 op;			/* BLKIF_OP_* as sent, unchecked */
+	u8 indirect_op;		/* BLKIF_OP_INDIRECT only: what it wraps */
 	u8 discard_flag;	/* BLKIF_DISCARD_*, discard only */
-	u16 nr_segments;	/* as sent, may exceed XSPLIT_BLK_MAX_SEGS */
+	/*
+	 * The segments came from the indirect pages of an accepted
+	 * BLKIF_OP_INDIRECT, now op is its indirect_op: up to
+	 * max_indirect_segs of them are allowed instead of
+	 * XSPLIT_BLK_MAX_SEGS.
+	 */
+	bool indirect;
+	u16 nr_segments;	/* as sent, may exceed what seg[] holds */
 	u64 id;			/* echoed in the response, never judged */
 	u64 sector;		/* first 512-byte sector */
 	u64 nr_sectors;		/* discard only */
-	/* The first min(nr_segments, XSPLIT_BLK_MAX_SEGS) are valid. */
-	struct xsplit_blk_seg seg[XSPLIT_BLK_MAX_SEGS];
+	/* BLKIF_OP_INDIRECT only: the pages holding the segments. */
+	u32 indirect_gref[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+	/*
+	 * The first min(nr_segments, XSPLIT_BLK_MAX_SEGS) are valid for a
+	 * direct request, min(nr_segments, XSPLIT_BLK_MAX_INDIRECT_SEGS)
+	 * for an indirect one once the backend has filled them in.
+	 */
+	struct xsplit_blk_seg seg[XSPLIT_BLK_MAX_INDIRECT_SEGS];
 };
 
 /* What the backend serves, as it told the frontend. */
@@ -50,6 +71,8 @@ struct xsplit_blk_vbd {
 	bool barrier;		/* feature-barrier advertised */
 	bool discard;		/* feature-discard advertised */
 	bool secure_discard;	/* discard-secure advertised */
+	/* feature-max-indirect-segments; 0: not advertised */
+	u16 max_indirect_segs;
 };
 
 /*
@@ -58,12 +81,14 @@ struct xsplit_blk_vbd {
  * failed rule wins:
  *
  * - -EOPNOTSUPP: an operation other than read, write, write barrier,
- *   flush-cache and discard (indirect included: not advertised yet), or
- *   barrier, flush or discard when that feature was not advertised.
+ *   flush-cache, discard and indirect, or barrier, flush, discard or
+ *   indirect when that feature was not advertised.
  * - -EROFS: write, barrier, flush with data, or discard on a read-only vbd.
  *   A flush without data is harmless and allowed.
  * - -EINVAL: read or write with no segment; more than
- *   XSPLIT_BLK_MAX_SEGS segments; a segment with first_sect > last_sect
+ *   XSPLIT_BLK_MAX_SEGS segments (indirect: more than max_indirect_segs,
+ *   capped at XSPLIT_BLK_MAX_INDIRECT_SEGS; and indirect set on anything
+ *   but a read or a write); a segment with first_sect > last_sect
  *   or last_sect beyond its page; a discard of no sectors.
  * - -ERANGE: sectors past the end of the vbd (without overflowing).
  * - -EINVAL: a start sector or length that is not a whole number of
@@ -76,6 +101,17 @@ struct xsplit_blk_vbd {
  */
 int xsplit_blk_check(const struct xsplit_blk_req *req,
 		     const struct xsplit_blk_vbd *vbd, const char **why);
+
+/*
+ * For BLKIF_OP_INDIRECT the check above judges the header only, since the
+ * segments are still in the guest's indirect pages: indirect advertised
+ * (else -EOPNOTSUPP), indirect_op read or write (else -EINVAL), no write
+ * on a read-only vbd (else -EROFS), 1 to max_indirect_segs segments
+ * (capped at XSPLIT_BLK_MAX_INDIRECT_SEGS; else -EINVAL). On 0 the
+ * backend copies xsplit_blk_indirect_pages() pages of segments in, sets op
+ * to indirect_op and indirect, and checks the request again in full.
+ */
+unsigned int xsplit_blk_indirect_pages(u16 nr_segments);
 
 /* The BLKIF_RSP_* status a request refused with @err gets. */
 int xsplit_blk_rsp_status(int err);
