@@ -15,10 +15,14 @@
 struct xbb_req {
 	struct list_head node;		/* on the ring's free or done list */
 	struct xbb_ring *ring;
-	struct xsplit_blk_req req;	/* the checked private copy */
 	blk_status_t bio_status;	/* what the block layer said */
-	/* Bounce buffer: guest data is grant-copied in and out of here. */
-	struct page *pages[XSPLIT_BLK_MAX_SEGS];
+	/*
+	 * Bounce buffer, from the ring's pool while the request runs: guest
+	 * data is grant-copied in and out of here.
+	 */
+	unsigned int nr_pages;
+	struct page *pages[XSPLIT_BLK_MAX_INDIRECT_SEGS];
+	struct xsplit_blk_req req;	/* the private copy, checked */
 };
 
 /* Bits of xbb_ring.flags, set by the event handler. */
@@ -28,10 +32,11 @@ struct xbb_req {
 /* The counters sysfs shows under statistics/ of the vbd. */
 struct xbb_stats {
 	u64 rd_req, wr_req, flush_req, barrier_req, discard_req;
+	u64 indirect_req;	/* reads and writes among them that were indirect */
 	u64 rd_sect, wr_sect, discard_sect;
 	u64 bad_req;		/* refused by the checker */
 	u64 io_errors;		/* failed in the block layer or grant copy */
-	u64 oo_req;		/* waited for a free slot */
+	u64 oo_req;		/* waited for bounce pages */
 	u64 events;		/* notifications from the frontend */
 };
 
@@ -54,9 +59,14 @@ struct xbb_ring {
 	unsigned int inflight;		/* slots not on the free list */
 	struct xbb_req *held;		/* a barrier waiting for the ring to drain */
 	bool fence;			/* barrier: take nothing new until drained */
+	struct xbb_req *stalled;	/* accepted, waiting for bounce pages */
 	bool broken;			/* the frontend broke the protocol */
 	struct xbb_req *slots;
-	struct gnttab_copy copy[XSPLIT_BLK_MAX_CHUNKS];
+	struct list_head pool;		/* spare bounce pages, on page->lru */
+	unsigned int pool_len;
+	struct page *ind_page;		/* private copy of indirect segments */
+	struct xsplit_blk_chunk *chunks;	/* XSPLIT_BLK_MAX_CHUNKS */
+	struct gnttab_copy *copy;		/* XSPLIT_BLK_MAX_CHUNKS */
 };
 
 /* One virtual block device: a backend xenbus device and its disk. */
@@ -73,6 +83,14 @@ struct xbb_vbd {
 	struct xbb_stats stats;
 	struct ratelimit_state log_rs;
 };
+
+/* A ring of 2^order pages: as many as one xsplit_be_chan maps. */
+#define XBB_MAX_RING_ORDER	4
+static_assert(1 << XBB_MAX_RING_ORDER <= XSPLIT_BE_MAX_REFS);
+
+extern unsigned int xbb_max_ring_order;
+extern unsigned int xbb_max_indirect_segs;
+extern unsigned int xbb_max_buffer_pages;
 
 int xbb_ring_connect(struct xbb_vbd *vbd, const grant_ref_t *refs,
 		     unsigned int nr_refs, evtchn_port_t port);

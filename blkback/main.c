@@ -25,6 +25,21 @@
 
 #include "blkback.h"
 
+unsigned int xbb_max_ring_order = XBB_MAX_RING_ORDER;
+module_param_named(max_ring_page_order, xbb_max_ring_order, uint, 0444);
+MODULE_PARM_DESC(max_ring_page_order,
+		 "Largest shared ring a frontend may use, as log2 of its pages (0-4, default 4)");
+
+unsigned int xbb_max_indirect_segs = XSPLIT_BLK_MAX_INDIRECT_SEGS;
+module_param_named(max_indirect_segments, xbb_max_indirect_segs, uint, 0444);
+MODULE_PARM_DESC(max_indirect_segments,
+		 "Most segments of an indirect request (0: indirect requests not offered; at most 256, the default)");
+
+unsigned int xbb_max_buffer_pages = 1024;
+module_param_named(max_buffer_pages, xbb_max_buffer_pages, uint, 0644);
+MODULE_PARM_DESC(max_buffer_pages,
+		 "Bounce pages each ring keeps for reuse once its requests are done (default 1024)");
+
 static int __init xsplit_blkback_init(void)
 {
 	int ret;
@@ -32,6 +47,17 @@ static int __init xsplit_blkback_init(void)
 	/* Not dom0 only: a storage driver domain can serve disks too. */
 	if (!xen_domain())
 		return -ENODEV;
+
+	if (xbb_max_ring_order > XBB_MAX_RING_ORDER) {
+		pr_info("max_ring_page_order %u lowered to %u\n",
+			xbb_max_ring_order, XBB_MAX_RING_ORDER);
+		xbb_max_ring_order = XBB_MAX_RING_ORDER;
+	}
+	if (xbb_max_indirect_segs > XSPLIT_BLK_MAX_INDIRECT_SEGS) {
+		pr_info("max_indirect_segments %u lowered to %u\n",
+			xbb_max_indirect_segs, XSPLIT_BLK_MAX_INDIRECT_SEGS);
+		xbb_max_indirect_segs = XSPLIT_BLK_MAX_INDIRECT_SEGS;
+	}
 
 	ret = xbb_xenbus_register();
 	if (ret) {

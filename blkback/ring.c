@@ -31,6 +31,8 @@
 
 /* How often an idle ring checks whether its disk changed size. */
 #define XBB_RESIZE_POLL		HZ
+/* How soon a request short of bounce pages tries again, if nothing ends. */
+#define XBB_STALL_POLL		(HZ / 50)
 
 static void xbb_log(struct xbb_vbd *vbd, const char *fmt, ...)
 {
@@ -104,6 +106,11 @@ static void xbb_parse(struct xsplit_blk_req *r, const struct blkif_request *wire
 		break;
 	case BLKIF_OP_INDIRECT:
 		r->id = wire->u.indirect.id;
+		r->indirect_op = wire->u.indirect.indirect_op;
+		r->sector = wire->u.indirect.sector_number;
+		r->nr_segments = wire->u.indirect.nr_segments;
+		for (i = 0; i < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST; i++)
+			r->indirect_gref[i] = wire->u.indirect.indirect_grefs[i];
 		break;
 	default:
 		/* Every layout keeps the id at the same offset. */
@@ -117,6 +124,8 @@ static void xbb_count(struct xbb_vbd *vbd, const struct xsplit_blk_req *r)
 	struct xbb_stats *st = &vbd->stats;
 	u32 sectors = xsplit_blk_data_sectors(r);
 
+	if (r->indirect)
+		st->indirect_req++;
 	switch (r->op) {
 	case BLKIF_OP_READ:
 		st->rd_req++;
@@ -150,7 +159,7 @@ static void xbb_count(struct xbb_vbd *vbd, const struct xsplit_blk_req *r)
 static int xbb_copy(struct xbb_req *rq, bool to_guest)
 {
 	struct xbb_ring *ring = rq->ring;
-	struct xsplit_blk_chunk chunks[XSPLIT_BLK_MAX_CHUNKS];
+	struct xsplit_blk_chunk *chunks = ring->chunks;
 	domid_t dom = ring->vbd->xdev->otherend_id;
 	unsigned int i, n;
 
@@ -274,29 +283,81 @@ static void xbb_submit_discard(struct xbb_req *rq)
 	submit_bio(bio);
 }
 
+/* Bounce pages of a request, from the pool or freshly allocated. */
+static int xbb_get_pages(struct xbb_ring *ring, struct xbb_req *rq,
+			 unsigned int n)
+{
+	struct page *page;
+
+	while (rq->nr_pages < n) {
+		page = list_first_entry_or_null(&ring->pool, struct page, lru);
+		if (page) {
+			list_del(&page->lru);
+			ring->pool_len--;
+		} else {
+			/* Under memory pressure the request waits (stalled). */
+			page = alloc_page(GFP_NOIO | __GFP_NOWARN);
+			if (!page)
+				return -ENOMEM;
+		}
+		rq->pages[rq->nr_pages++] = page;
+	}
+	return 0;
+}
+
+static void xbb_put_pages(struct xbb_ring *ring, struct xbb_req *rq)
+{
+	while (rq->nr_pages) {
+		struct page *page = rq->pages[--rq->nr_pages];
+
+		if (ring->pool_len < xbb_max_buffer_pages) {
+			list_add(&page->lru, &ring->pool);
+			ring->pool_len++;
+		} else {
+			__free_page(page);
+		}
+	}
+}
+
 static void xbb_put_slot(struct xbb_ring *ring, struct xbb_req *rq)
 {
+	xbb_put_pages(ring, rq);
 	list_add(&rq->node, &ring->free);
 	ring->inflight--;
 }
 
-/* The data phase of an accepted request; the answer comes from the bio. */
-static void xbb_start(struct xbb_req *rq)
+/*
+ * The data phase of an accepted request; the answer comes from the bio.
+ * -ENOMEM: no bounce pages now, nothing done; the caller retries later.
+ */
+static int xbb_start(struct xbb_req *rq)
 {
 	struct xbb_ring *ring = rq->ring;
+	u32 bytes = xsplit_blk_data_sectors(&rq->req) << SECTOR_SHIFT;
 
 	if (rq->req.op == BLKIF_OP_DISCARD) {
 		xbb_submit_discard(rq);
-		return;
+		return 0;
 	}
-	if (rq->req.op != BLKIF_OP_READ && rq->req.nr_segments &&
-	    xbb_copy(rq, false)) {
+	if (xbb_get_pages(ring, rq, DIV_ROUND_UP(bytes, PAGE_SIZE)))
+		return -ENOMEM;
+	if (rq->req.op != BLKIF_OP_READ && bytes && xbb_copy(rq, false)) {
 		ring->vbd->stats.io_errors++;
 		xbb_respond(ring, rq->req.id, rq->req.op, BLKIF_RSP_ERROR);
 		xbb_put_slot(ring, rq);
-		return;
+		return 0;
 	}
 	xbb_submit_rw(rq);
+	return 0;
+}
+
+/* Start @rq, or park it until a request gives pages back. */
+static void xbb_start_or_stall(struct xbb_ring *ring, struct xbb_req *rq)
+{
+	if (!xbb_start(rq))
+		return;
+	ring->vbd->stats.oo_req++;
+	ring->stalled = rq;
 }
 
 /* A request whose bio (or refusal to start) came back: answer it. */
@@ -339,39 +400,90 @@ static unsigned int xbb_reap(struct xbb_ring *ring)
 	return n;
 }
 
-/* Judge one request copied off the ring and start it or refuse it. */
-static void xbb_dispatch(struct xbb_ring *ring, const struct blkif_request *wire)
+/*
+ * Copy the segments of an indirect request out of the guest's indirect
+ * page into our own, and from there into the request: the guest can
+ * rewrite its page at any time, our copy it cannot.
+ */
+static int xbb_fetch_indirect(struct xbb_ring *ring, struct xbb_req *rq)
+{
+	struct xsplit_blk_req *r = &rq->req;
+	struct gnttab_copy *op = &ring->copy[0];
+	const struct blkif_request_segment *segs;
+	unsigned int i;
+
+	/* One page holds every segment we accept. */
+	BUILD_BUG_ON(XSPLIT_BLK_MAX_INDIRECT_SEGS >
+		     XSPLIT_BLK_SEGS_PER_INDIRECT_PAGE);
+	BUILD_BUG_ON(sizeof(*segs) * XSPLIT_BLK_SEGS_PER_INDIRECT_PAGE !=
+		     XSPLIT_BLK_PAGE_SIZE);
+
+	op->source.u.ref = r->indirect_gref[0];
+	op->source.domid = ring->vbd->xdev->otherend_id;
+	op->source.offset = 0;
+	op->dest.u.gmfn = xen_page_to_gfn(ring->ind_page);
+	op->dest.domid = DOMID_SELF;
+	op->dest.offset = 0;
+	op->len = r->nr_segments * sizeof(*segs);
+	op->flags = GNTCOPY_source_gref;
+	gnttab_batch_copy(op, 1);
+	if (op->status != GNTST_okay) {
+		xbb_log(ring->vbd, "request %llu: indirect page (grant %u) cannot be copied (status %d)",
+			r->id, r->indirect_gref[0], op->status);
+		return -EIO;
+	}
+
+	segs = page_address(ring->ind_page);
+	for (i = 0; i < r->nr_segments; i++) {
+		r->seg[i].gref = segs[i].gref;
+		r->seg[i].first_sect = segs[i].first_sect;
+		r->seg[i].last_sect = segs[i].last_sect;
+	}
+	r->op = r->indirect_op;
+	r->indirect = true;
+	return 0;
+}
+
+/* Judge the request in @rq (copied off the ring) and start or refuse it. */
+static void xbb_dispatch(struct xbb_ring *ring, struct xbb_req *rq)
 {
 	struct xbb_vbd *vbd = ring->vbd;
-	struct xsplit_blk_req r;
+	struct xsplit_blk_req *r = &rq->req;
 	const char *why = "";
-	struct xbb_req *rq;
 	int err;
 
-	xbb_parse(&r, wire);
-	err = xsplit_blk_check(&r, &vbd->lim, &why);
+	err = xsplit_blk_check(r, &vbd->lim, &why);
+	if (!err && r->op == BLKIF_OP_INDIRECT) {
+		err = xbb_fetch_indirect(ring, rq);
+		if (err)
+			why = "indirect page not readable";
+		else
+			err = xsplit_blk_check(r, &vbd->lim, &why);
+	}
 	if (err) {
 		vbd->stats.bad_req++;
 		xbb_log(vbd, "request %llu (op %u, %u segments, sector %llu) refused: %s",
-			r.id, r.op, r.nr_segments, r.sector, why);
-		xbb_respond(ring, r.id, r.op, xsplit_blk_rsp_status(err));
+			r->id, r->op, r->nr_segments, r->sector, why);
+		/*
+		 * blkfront matches the answer to an indirect request by the
+		 * operation it wraps, as for the in-tree backend; where we
+		 * never offered indirect requests, we answer what was sent.
+		 */
+		if (r->op == BLKIF_OP_INDIRECT && vbd->lim.max_indirect_segs)
+			r->op = r->indirect_op;
+		xbb_respond(ring, r->id, r->op, xsplit_blk_rsp_status(err));
+		xbb_put_slot(ring, rq);
 		return;
 	}
-	xbb_count(vbd, &r);
+	xbb_count(vbd, r);
 
-	rq = list_first_entry(&ring->free, struct xbb_req, node);
-	list_del(&rq->node);
-	ring->inflight++;
-	rq->req = r;
-	rq->bio_status = BLK_STS_OK;
-
-	if (r.op == BLKIF_OP_WRITE_BARRIER) {
+	if (r->op == BLKIF_OP_WRITE_BARRIER) {
 		/* Everything taken before it completes first; nothing after. */
 		ring->fence = true;
 		ring->held = rq;
 		return;
 	}
-	xbb_start(rq);
+	xbb_start_or_stall(ring, rq);
 }
 
 /*
@@ -393,6 +505,7 @@ static bool xbb_consume(struct xbb_ring *ring)
 {
 	struct blkif_back_ring *back = &ring->back;
 	struct blkif_request wire;
+	struct xbb_req *rq;
 	bool took = false;
 	u32 pending;
 	RING_IDX rp;
@@ -412,7 +525,7 @@ static bool xbb_consume(struct xbb_ring *ring)
 			xbb_ring_break(ring, "request producer index out of range");
 			return took;
 		}
-		while (back->req_cons != rp && !ring->fence) {
+		while (back->req_cons != rp && !ring->fence && !ring->stalled) {
 			if (list_empty(&ring->free)) {
 				/* Cannot happen after the check above. */
 				ring->vbd->stats.oo_req++;
@@ -423,10 +536,15 @@ static bool xbb_consume(struct xbb_ring *ring)
 			/* Decide on the copy only, not on a second read. */
 			barrier();
 			back->req_cons++;
-			xbb_dispatch(ring, &wire);
+			rq = list_first_entry(&ring->free, struct xbb_req, node);
+			list_del(&rq->node);
+			ring->inflight++;
+			rq->bio_status = BLK_STS_OK;
+			xbb_parse(&rq->req, &wire);
+			xbb_dispatch(ring, rq);
 			took = true;
 		}
-		if (ring->fence)
+		if (ring->fence || ring->stalled)
 			return took;
 		RING_FINAL_CHECK_FOR_REQUESTS(back, more);
 	} while (more);
@@ -442,10 +560,18 @@ static void xbb_fence_step(struct xbb_ring *ring)
 		struct xbb_req *rq = ring->held;
 
 		ring->held = NULL;
-		xbb_start(rq);
+		xbb_start_or_stall(ring, rq);
 	}
 	if (!ring->held && !ring->inflight)
 		ring->fence = false;
+}
+
+static void xbb_retry_stalled(struct xbb_ring *ring)
+{
+	struct xbb_req *rq = ring->stalled;
+
+	if (rq && !xbb_start(rq))
+		ring->stalled = NULL;
 }
 
 static bool xbb_has_work(struct xbb_ring *ring)
@@ -487,13 +613,15 @@ static int xbb_ring_thread(void *arg)
 		/* An idle ring still looks at the disk's size now and then. */
 		wait_event_interruptible_timeout(ring->wq, xbb_has_work(ring) ||
 						 kthread_should_stop(),
+						 ring->stalled ? XBB_STALL_POLL :
 						 XBB_RESIZE_POLL);
 		xbb_check_resize(ring);
 		kicked = test_and_clear_bit(XBB_KICKED, &ring->flags);
 		do {
 			xbb_reap(ring);
+			xbb_retry_stalled(ring);
 			xbb_fence_step(ring);
-			if (!ring->broken && !ring->fence)
+			if (!ring->broken && !ring->fence && !ring->stalled)
 				took |= xbb_consume(ring);
 			xbb_fence_step(ring);
 		} while (xbb_has_work(ring) &&
@@ -507,6 +635,12 @@ static int xbb_ring_thread(void *arg)
 
 	/* Stopped: every started request still gets its bio back. */
 	for (;;) {
+		if (ring->stalled) {
+			xbb_respond(ring, ring->stalled->req.id,
+				    ring->stalled->req.op, BLKIF_RSP_ERROR);
+			xbb_put_slot(ring, ring->stalled);
+			ring->stalled = NULL;
+		}
 		if (ring->held && ring->inflight == 1) {
 			/* A barrier never started: refuse it, do not start it. */
 			xbb_respond(ring, ring->held->req.id, ring->held->req.op,
@@ -539,35 +673,34 @@ static irqreturn_t xbb_event(int irq, void *dev_id)
 
 static void xbb_ring_free(struct xbb_ring *ring)
 {
-	unsigned int i, j;
+	struct page *page, *next;
 
-	if (ring->slots) {
-		for (i = 0; i < ring->size; i++)
-			for (j = 0; j < XSPLIT_BLK_MAX_SEGS; j++)
-				if (ring->slots[i].pages[j])
-					__free_page(ring->slots[i].pages[j]);
-		kfree(ring->slots);
-	}
+	list_for_each_entry_safe(page, next, &ring->pool, lru)
+		__free_page(page);
+	if (ring->ind_page)
+		__free_page(ring->ind_page);
+	kvfree(ring->copy);
+	kvfree(ring->chunks);
+	kvfree(ring->slots);
 	kfree(ring);
 }
 
-static int xbb_ring_alloc_slots(struct xbb_ring *ring)
+/* Bounce pages come later, from the pool, as requests need them. */
+static int xbb_ring_alloc(struct xbb_ring *ring)
 {
-	unsigned int i, j;
+	unsigned int i;
 
-	ring->slots = kcalloc(ring->size, sizeof(*ring->slots), GFP_KERNEL);
-	if (!ring->slots)
+	ring->slots = kvcalloc(ring->size, sizeof(*ring->slots), GFP_KERNEL);
+	ring->chunks = kvcalloc(XSPLIT_BLK_MAX_CHUNKS, sizeof(*ring->chunks),
+				GFP_KERNEL);
+	ring->copy = kvcalloc(XSPLIT_BLK_MAX_CHUNKS, sizeof(*ring->copy),
+			      GFP_KERNEL);
+	ring->ind_page = alloc_page(GFP_KERNEL);
+	if (!ring->slots || !ring->chunks || !ring->copy || !ring->ind_page)
 		return -ENOMEM;
 	for (i = 0; i < ring->size; i++) {
-		struct xbb_req *rq = &ring->slots[i];
-
-		rq->ring = ring;
-		for (j = 0; j < XSPLIT_BLK_MAX_SEGS; j++) {
-			rq->pages[j] = alloc_page(GFP_KERNEL);
-			if (!rq->pages[j])
-				return -ENOMEM;
-		}
-		list_add_tail(&rq->node, &ring->free);
+		ring->slots[i].ring = ring;
+		list_add_tail(&ring->slots[i].node, &ring->free);
 	}
 	return 0;
 }
@@ -587,7 +720,8 @@ int xbb_ring_connect(struct xbb_vbd *vbd, const grant_ref_t *refs,
 	spin_lock_init(&ring->done_lock);
 	INIT_LIST_HEAD(&ring->done);
 	INIT_LIST_HEAD(&ring->free);
-	ret = xbb_ring_alloc_slots(ring);
+	INIT_LIST_HEAD(&ring->pool);
+	ret = xbb_ring_alloc(ring);
 	if (ret)
 		goto fail;
 

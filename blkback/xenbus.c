@@ -10,9 +10,10 @@
  * Initialised; we map the ring, tell it the disk's size and features and
  * go to Connected.
  *
- * Not offered yet, so frontends fall back to the base protocol: multi-page
- * rings, several queues, indirect segments, persistent grants, secure
- * discard, the 32-bit ring ABI, online resize.
+ * We offer rings of up to 2^max_ring_page_order pages ("ring-page-order",
+ * "ring-ref%u") and indirect requests. Not offered yet, so frontends fall
+ * back: several queues, persistent grants, secure discard; the 32-bit ring
+ * ABI is refused.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -48,6 +49,7 @@ static void xbb_describe(struct xbb_vbd *vbd, bool readonly, bool cdrom)
 	lim->barrier = lim->flush;
 	lim->discard = !readonly && bdev_max_discard_sectors(bdev);
 	lim->secure_discard = false;
+	lim->max_indirect_segs = xbb_max_indirect_segs;
 
 	vbd->info = 0;
 	if (readonly)
@@ -152,6 +154,10 @@ again:
 	if (!ret && lim->discard)
 		ret = xenbus_printf(xbt, xdev->nodename, "discard-alignment",
 				    "%u", bdev_discard_alignment(vbd->bdev));
+	if (!ret && lim->max_indirect_segs)
+		ret = xenbus_printf(xbt, xdev->nodename,
+				    "feature-max-indirect-segments", "%u",
+				    lim->max_indirect_segs);
 	if (!ret)
 		ret = xenbus_printf(xbt, xdev->nodename, "sectors", "%llu",
 				    lim->sectors);
@@ -212,9 +218,10 @@ fail:
 static void xbb_connect(struct xbb_vbd *vbd)
 {
 	struct xenbus_device *xdev = vbd->xdev;
+	grant_ref_t refs[1 << XBB_MAX_RING_ORDER];
 	enum xenbus_state fe_state;
+	unsigned int order;
 	evtchn_port_t port;
-	grant_ref_t ref;
 	int ret;
 
 	mutex_lock(&vbd->lock);
@@ -227,13 +234,23 @@ static void xbb_connect(struct xbb_vbd *vbd)
 
 	if (xbb_check_protocol(vbd))
 		goto out;
-	ret = xsplit_be_read_frontend(xdev, "ring-ref", 1, &ref, &port);
-	if (ret) {
-		xenbus_dev_fatal(xdev, ret, "reading ring-ref and event-channel of %s",
-				 xdev->otherend);
+	/* Absent: a one-page ring, published as plain "ring-ref". */
+	if (xenbus_scanf(XBT_NIL, xdev->otherend, "ring-page-order", "%u",
+			 &order) != 1)
+		order = 0;
+	if (order > xbb_max_ring_order) {
+		xenbus_dev_fatal(xdev, -EINVAL, "ring-page-order %u above our max-ring-page-order %u",
+				 order, xbb_max_ring_order);
 		goto out;
 	}
-	ret = xbb_ring_connect(vbd, &ref, 1, port);
+	ret = xsplit_be_read_frontend(xdev, "ring-ref", 1 << order, refs,
+				      &port);
+	if (ret) {
+		xenbus_dev_fatal(xdev, ret, "reading the ring-ref of %u page(s) and event-channel of %s",
+				 1 << order, xdev->otherend);
+		goto out;
+	}
+	ret = xbb_ring_connect(vbd, refs, 1 << order, port);
 	if (ret)
 		goto out;
 	ret = xbb_write_disk_info(vbd);
@@ -249,7 +266,8 @@ static void xbb_connect(struct xbb_vbd *vbd)
 	 */
 	__module_get(THIS_MODULE);
 	xenbus_switch_state(xdev, XenbusStateConnected);
-	dev_info(&xdev->dev, "connected to domain %d\n", xdev->otherend_id);
+	dev_info(&xdev->dev, "connected to domain %d (ring of %u page(s), %u slots)\n",
+		 xdev->otherend_id, 1 << order, vbd->ring->size);
 out:
 	mutex_unlock(&vbd->lock);
 }
@@ -326,6 +344,7 @@ XBB_STAT_ATTR(wr_req);
 XBB_STAT_ATTR(flush_req);
 XBB_STAT_ATTR(barrier_req);
 XBB_STAT_ATTR(discard_req);
+XBB_STAT_ATTR(indirect_req);
 XBB_STAT_ATTR(rd_sect);
 XBB_STAT_ATTR(wr_sect);
 XBB_STAT_ATTR(discard_sect);
@@ -357,6 +376,7 @@ static struct attribute *xbb_stat_attrs[] = {
 	&dev_attr_flush_req.attr,
 	&dev_attr_barrier_req.attr,
 	&dev_attr_discard_req.attr,
+	&dev_attr_indirect_req.attr,
 	&dev_attr_rd_sect.attr,
 	&dev_attr_wr_sect.attr,
 	&dev_attr_discard_sect.attr,
@@ -392,6 +412,11 @@ static int xbb_probe(struct xenbus_device *xdev,
 	ret = sysfs_create_group(&xdev->dev.kobj, &xbb_stat_group);
 	if (ret)
 		goto fail;
+	/* blkfront reads it when it sees InitWait: write it first. */
+	ret = xenbus_printf(XBT_NIL, xdev->nodename, "max-ring-page-order",
+			    "%u", xbb_max_ring_order);
+	if (ret)
+		goto fail_sysfs;
 	ret = xenbus_switch_state(xdev, XenbusStateInitWait);
 	if (ret)
 		goto fail_sysfs;

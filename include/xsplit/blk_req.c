@@ -154,6 +154,10 @@ int xsplit_blk_check(const struct xsplit_blk_req *req,
 			*why = "discard on a read-only disk";
 			return -EROFS;
 		}
+		if (req->indirect) {
+			*why = "indirect operation neither read nor write";
+			return -EINVAL;
+		}
 		if (!req->nr_sectors) {
 			*why = "discard of no sectors";
 			return -EINVAL;

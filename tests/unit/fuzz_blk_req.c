@@ -9,29 +9,43 @@
  *               3 feature-discard, 4 discard-secure, 5 BLKIF_DISCARD_SECURE
  *               in the request, 6 sector counted back from the end of the
  *               vbd, 7 nr_segments taken as sent rather than modulo 13
+ *               (or modulo 301, see below)
  *   1 byte      sector_size 512 << (byte % 8), so 512 to 65536
  *   8 bytes     vbd sectors, little-endian
  *   8 bytes     sector (or, with bit 6, the vbd's sectors minus this)
  *   8 bytes     nr_sectors (read by the checker for a discard only)
  *   2 bytes     nr_segments
  *   8 bytes     id
- *   22 bytes    first_sect and last_sect of the 11 segments, as sent
+ *   2 bytes     max_indirect_segs, as advertised (so above 256 too)
+ *   1 byte      indirect_op, encoded like op
+ *   1 byte      bit 0 the request's indirect flag, bit 1 nr_segments
+ *               modulo 301 rather than 13 (unless taken as sent)
+ *   512 bytes   first_sect and last_sect of the 256 segments, as sent
  *
  * Fields the op does not use are left as the bytes say rather than zeroed:
- * the checker must not care. Besides ASan and UBSan, this aborts if:
+ * the checker must not care. An accepted BLKIF_OP_INDIRECT is then turned
+ * into what the backend makes of it (op set to indirect_op, indirect set,
+ * the segments "copied in" from the input) and checked again in full.
+ * Besides ASan and UBSan, this aborts if:
  * - the result is not 0, -EOPNOTSUPP, -EROFS, -EINVAL or -ERANGE, or a
  *   refusal leaves *why NULL or empty;
  * - the result differs from a model of the header's rules written here
  *   independently (128-bit arithmetic for the range, so it cannot wrap);
- * - a read-only vbd accepts a write, barrier, discard or flush with data;
- * - an accepted read or write has other than 1..11 segments, a segment with
- *   first > last or last > 7, or data past the end of the vbd or off its
- *   logical blocks; an accepted discard has no sectors, leaves the vbd
- *   or is off its logical blocks;
+ * - a read-only vbd accepts a write, barrier, discard, flush with data or
+ *   indirect write;
+ * - an accepted read or write has other than 1..11 segments (indirect:
+ *   1..min(max_indirect_segs, 256)), a segment with first > last or
+ *   last > 7, or data past the end of the vbd or off its logical blocks;
+ *   an accepted request other than a read or write has indirect set; an
+ *   accepted discard has no sectors, leaves the vbd or is off its logical
+ *   blocks; an accepted BLKIF_OP_INDIRECT was not advertised, wraps other
+ *   than a read or write, or has a segment count outside those limits or
+ *   needing more indirect pages than a request names;
  * - the layout of an accepted request with data has more than
  *   XSPLIT_BLK_MAX_CHUNKS chunks, a chunk crossing a 4 KiB page in the
  *   guest page or the buffer, buffer offsets that are not contiguous from
- *   0, segments out of order or not covered exactly, or a total other than
+ *   0, segments out of order or not covered exactly, a segment split
+ *   other than at a page boundary of the buffer, or a total other than
  *   data sectors * 512.
  */
 #include <stdint.h>
@@ -40,7 +54,8 @@
 
 #include <xsplit/blk_req.h>
 
-#define IN_BYTES	(3 + 8 + 8 + 8 + 2 + 8 + 2 * XSPLIT_BLK_MAX_SEGS)
+#define IN_BYTES	(3 + 8 + 8 + 8 + 2 + 8 + 2 + 1 + 1 + \
+			 2 * XSPLIT_BLK_MAX_INDIRECT_SEGS)
 
 #define F_READONLY	0x01
 #define F_FLUSH		0x02
@@ -51,6 +66,12 @@
 #define F_FROM_END	0x40
 #define F_RAW_NSEG	0x80
 
+#define F2_INDIRECT	0x01
+#define F2_WIDE_NSEG	0x02
+
+/* More than the cap, so that both limits are crossed. */
+#define WIDE_NSEG_MOD	301
+
 static u64 get_le(const u8 *p, unsigned int n)
 {
 	u64 v = 0;
@@ -60,17 +81,22 @@ static u64 get_le(const u8 *p, unsigned int n)
 	return v;
 }
 
+static u8 decode_op(u8 b)
+{
+	return b & 0x80 ? b : b & 7;
+}
+
 static void decode(const u8 *in, struct xsplit_blk_req *req,
 		   struct xsplit_blk_vbd *vbd)
 {
-	u8 flags = in[1];
+	u8 flags = in[1], flags2;
 	unsigned int i, nseg;
 	const u8 *p = in + 3;
 
 	memset(req, 0, sizeof(*req));
 	memset(vbd, 0, sizeof(*vbd));
 
-	req->op = in[0] & 0x80 ? in[0] : in[0] & 7;
+	req->op = decode_op(in[0]);
 	vbd->readonly = flags & F_READONLY;
 	vbd->flush = flags & F_FLUSH;
 	vbd->barrier = flags & F_BARRIER;
@@ -88,11 +114,20 @@ static void decode(const u8 *in, struct xsplit_blk_req *req,
 	req->nr_sectors = get_le(p, 8);
 	p += 8;
 	nseg = (unsigned int)get_le(p, 2);
-	req->nr_segments = flags & F_RAW_NSEG ? nseg : nseg % 13;
 	p += 2;
 	req->id = get_le(p, 8);
 	p += 8;
-	for (i = 0; i < XSPLIT_BLK_MAX_SEGS; i++) {
+	vbd->max_indirect_segs = (u16)get_le(p, 2);
+	p += 2;
+	req->indirect_op = decode_op(*p++);
+	flags2 = *p++;
+	req->indirect = flags2 & F2_INDIRECT;
+	if (!(flags & F_RAW_NSEG))
+		nseg %= flags2 & F2_WIDE_NSEG ? WIDE_NSEG_MOD : 13;
+	req->nr_segments = (u16)nseg;
+	for (i = 0; i < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST; i++)
+		req->indirect_gref[i] = 900 + i;
+	for (i = 0; i < XSPLIT_BLK_MAX_INDIRECT_SEGS; i++) {
 		req->seg[i].gref = 8 + i;
 		req->seg[i].first_sect = *p++;
 		req->seg[i].last_sect = *p++;
@@ -114,6 +149,44 @@ static int model_extent(u64 sector, u64 count,
 	if (end > vbd->sectors)
 		return -ERANGE;
 	if (sector % per_block || count % per_block)
+		return -EINVAL;
+	return 0;
+}
+
+/* min(max_indirect_segs, 256): what an indirect request may carry. */
+static unsigned int model_max_indirect(const struct xsplit_blk_vbd *vbd)
+{
+	unsigned int max = vbd->max_indirect_segs;
+
+	return max > 256 ? 256 : max;
+}
+
+/* Segments @req may carry. */
+static unsigned int model_max_segs(const struct xsplit_blk_req *req,
+				   const struct xsplit_blk_vbd *vbd)
+{
+	return req->indirect ? model_max_indirect(vbd) :
+	       BLKIF_MAX_SEGMENTS_PER_REQUEST;
+}
+
+static bool is_rw(u8 op)
+{
+	return op == BLKIF_OP_READ || op == BLKIF_OP_WRITE;
+}
+
+/*
+ * The header of a BLKIF_OP_INDIRECT, in the order its own paragraph
+ * gives; the flag is not among its rules.
+ */
+static int model_indirect(const struct xsplit_blk_req *req,
+			  const struct xsplit_blk_vbd *vbd)
+{
+	if (!is_rw(req->indirect_op))
+		return -EINVAL;
+	if (vbd->readonly && req->indirect_op == BLKIF_OP_WRITE)
+		return -EROFS;
+	if (req->nr_segments < 1 ||
+	    req->nr_segments > model_max_indirect(vbd))
 		return -EINVAL;
 	return 0;
 }
@@ -141,6 +214,10 @@ static int model(const struct xsplit_blk_req *req,
 		if (!vbd->discard)
 			return -EOPNOTSUPP;
 		break;
+	case BLKIF_OP_INDIRECT:
+		if (!vbd->max_indirect_segs)
+			return -EOPNOTSUPP;
+		return model_indirect(req, vbd);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -158,16 +235,19 @@ static int model(const struct xsplit_blk_req *req,
 		}
 	}
 
+	/* All -EINVAL from here up to the range: their order is moot. */
+	if (req->indirect && !is_rw(req->op))
+		return -EINVAL;
+
 	if (req->op == BLKIF_OP_DISCARD) {
 		if (req->nr_sectors == 0)
 			return -EINVAL;
 		return model_extent(req->sector, req->nr_sectors, vbd);
 	}
 
-	if (!has_data(req) &&
-	    (req->op == BLKIF_OP_READ || req->op == BLKIF_OP_WRITE))
+	if (!has_data(req) && is_rw(req->op))
 		return -EINVAL;
-	if (req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+	if (req->nr_segments > model_max_segs(req, vbd))
 		return -EINVAL;
 	for (i = 0; i < req->nr_segments; i++) {
 		if (req->seg[i].last_sect < req->seg[i].first_sect ||
@@ -213,6 +293,9 @@ static void check_layout(const struct xsplit_blk_req *req, u32 sectors)
 			abort();
 		if (c->guest_off != req->seg[seg].first_sect * 512u + in_seg)
 			abort();
+		/* A segment splits only where a buffer page ends. */
+		if (in_seg && c->buf_off % 4096)
+			abort();
 		in_seg += c->len;
 		buf += c->len;
 	}
@@ -231,7 +314,9 @@ static void check_accepted_data(const struct xsplit_blk_req *req,
 	u32 sectors = 0;
 	unsigned int i;
 
-	if (req->nr_segments < 1 || req->nr_segments > 11)
+	if (req->nr_segments < 1 ||
+	    req->nr_segments > (req->indirect ? 256 : 11) ||
+	    (req->indirect && req->nr_segments > vbd->max_indirect_segs))
 		abort();
 	for (i = 0; i < req->nr_segments; i++) {
 		if (req->seg[i].first_sect > req->seg[i].last_sect ||
@@ -250,57 +335,96 @@ static void check_accepted_data(const struct xsplit_blk_req *req,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Checks @req as the backend would, against the model and the rules. */
+static void check_one(struct xsplit_blk_req *req,
+		      const struct xsplit_blk_vbd *vbd);
+
+/*
+ * What the backend does with an accepted BLKIF_OP_INDIRECT: copy the
+ * segments in (here they are already, from the input), make the request
+ * the read or write it wraps and check it again in full.
+ */
+static void check_accepted_indirect(struct xsplit_blk_req *req,
+				    const struct xsplit_blk_vbd *vbd)
 {
-	u8 in[IN_BYTES];
-	struct xsplit_blk_req req;
-	struct xsplit_blk_vbd vbd;
+	unsigned int pages = xsplit_blk_indirect_pages(req->nr_segments);
+
+	if (!vbd->max_indirect_segs || !is_rw(req->indirect_op) ||
+	    (vbd->readonly && req->indirect_op != BLKIF_OP_READ) ||
+	    req->nr_segments < 1 || req->nr_segments > 256 ||
+	    req->nr_segments > vbd->max_indirect_segs)
+		abort();
+	if (pages < 1 || pages > BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST ||
+	    pages != (req->nr_segments + 511u) / 512u)
+		abort();
+	req->op = req->indirect_op;
+	req->indirect = true;
+	check_one(req, vbd);
+}
+
+static void check_one(struct xsplit_blk_req *req,
+		      const struct xsplit_blk_vbd *vbd)
+{
 	const char *why = NULL;
 	int ret;
 
-	memset(in, 0, sizeof(in));
-	memcpy(in, data, size < sizeof(in) ? size : sizeof(in));
-	decode(in, &req, &vbd);
-
-	ret = xsplit_blk_check(&req, &vbd, &why);
+	ret = xsplit_blk_check(req, vbd, &why);
 
 	if (ret != 0 && ret != -EOPNOTSUPP && ret != -EROFS &&
 	    ret != -EINVAL && ret != -ERANGE)
 		abort();
 	if (ret && (!why || !why[0]))
 		abort();
-	if (ret != model(&req, &vbd))
+	if (ret != model(req, vbd))
 		abort();
 	if (xsplit_blk_rsp_status(ret) !=
 	    (ret == 0 ? BLKIF_RSP_OKAY : ret == -EOPNOTSUPP ?
 	     BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR))
 		abort();
 	if (ret)
-		return 0;
+		return;
 
-	if (vbd.readonly && req.op != BLKIF_OP_READ &&
-	    !(req.op == BLKIF_OP_FLUSH_DISKCACHE && !req.nr_segments))
+	if (req->indirect && !is_rw(req->op) && req->op != BLKIF_OP_INDIRECT)
+		abort();
+	if (vbd->readonly && req->op != BLKIF_OP_READ &&
+	    req->op != BLKIF_OP_INDIRECT &&
+	    !(req->op == BLKIF_OP_FLUSH_DISKCACHE && !req->nr_segments))
 		abort();
 
-	switch (req.op) {
+	switch (req->op) {
 	case BLKIF_OP_READ:
 	case BLKIF_OP_WRITE:
-		check_accepted_data(&req, &vbd);
+		check_accepted_data(req, vbd);
 		break;
 	case BLKIF_OP_WRITE_BARRIER:
 	case BLKIF_OP_FLUSH_DISKCACHE:
-		if (req.nr_segments)
-			check_accepted_data(&req, &vbd);
+		if (req->nr_segments)
+			check_accepted_data(req, vbd);
 		break;
 	case BLKIF_OP_DISCARD:
-		if (!req.nr_sectors || req.sector > vbd.sectors ||
-		    req.nr_sectors > vbd.sectors - req.sector ||
-		    req.sector % (vbd.sector_size / 512) ||
-		    req.nr_sectors % (vbd.sector_size / 512))
+		if (!req->nr_sectors || req->sector > vbd->sectors ||
+		    req->nr_sectors > vbd->sectors - req->sector ||
+		    req->sector % (vbd->sector_size / 512) ||
+		    req->nr_sectors % (vbd->sector_size / 512))
 			abort();
+		break;
+	case BLKIF_OP_INDIRECT:
+		check_accepted_indirect(req, vbd);
 		break;
 	default:
 		abort();
 	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	u8 in[IN_BYTES];
+	struct xsplit_blk_req req;
+	struct xsplit_blk_vbd vbd;
+
+	memset(in, 0, sizeof(in));
+	memcpy(in, data, size < sizeof(in) ? size : sizeof(in));
+	decode(in, &req, &vbd);
+	check_one(&req, &vbd);
 	return 0;
 }

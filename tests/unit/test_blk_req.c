@@ -1042,3 +1042,561 @@ TEST(blk_layout_invariants)
 	CHECK(most > XSPLIT_BLK_MAX_SEGS);
 	CHECK(most <= XSPLIT_BLK_MAX_CHUNKS);
 }
+
+/* -- indirect requests ---------------------------------------------------- */
+
+/* 256 whole pages: the most an indirect request carries with us. */
+#define IND_MAX		XSPLIT_BLK_MAX_INDIRECT_SEGS
+#define IND_SECTORS	(IND_MAX * XSPLIT_BLK_SECTORS_PER_PAGE)
+
+/* vbd_full() advertising @max indirect segments, of 2 * IND_SECTORS. */
+static struct xsplit_blk_vbd vbd_ind(u16 max)
+{
+	struct xsplit_blk_vbd vbd = vbd_full();
+
+	vbd.sectors = 2 * IND_SECTORS;
+	vbd.max_indirect_segs = max;
+	return vbd;
+}
+
+/*
+ * The header of a BLKIF_OP_INDIRECT wrapping @indirect_op with @nseg
+ * segments, as it sits in the ring slot: the segments are still in the
+ * guest's indirect pages, so seg[] is left empty.
+ */
+static struct xsplit_blk_req req_ind_hdr(u8 indirect_op, unsigned int nseg)
+{
+	struct xsplit_blk_req req;
+	unsigned int i;
+
+	memset(&req, 0, sizeof(req));
+	req.op = BLKIF_OP_INDIRECT;
+	req.indirect_op = indirect_op;
+	req.id = 0x9abc;
+	req.nr_segments = (u16)nseg;
+	for (i = 0; i < xsplit_blk_indirect_pages(req.nr_segments) &&
+		    i < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST; i++)
+		req.indirect_gref[i] = 500 + i;
+	return req;
+}
+
+/*
+ * The same request once the backend has copied its segments in: @op (the
+ * indirect_op) at @sector with @nseg whole-page segments and indirect set.
+ * Only the first IND_MAX entries exist.
+ */
+static struct xsplit_blk_req req_ind(u8 op, u64 sector, unsigned int nseg)
+{
+	struct xsplit_blk_req req = req_pages(op, sector, nseg);
+	unsigned int i;
+
+	req.indirect = true;
+	for (i = 0; i < nseg && i < IND_MAX; i++) {
+		req.seg[i].gref = 100 + i;
+		req.seg[i].first_sect = 0;
+		req.seg[i].last_sect = 7;
+	}
+	return req;
+}
+
+TEST(blk_indirect_needs_max_indirect_segs)
+{
+	struct xsplit_blk_vbd v = vbd_ind(0);
+	struct xsplit_blk_req r = req_ind_hdr(BLKIF_OP_READ, 1);
+	const char *why = NULL;
+
+	CHECK(refused(&r, &v, -EOPNOTSUPP));
+	r = req_ind_hdr(BLKIF_OP_WRITE, IND_MAX);
+	CHECK(refused(&r, &v, -EOPNOTSUPP));
+	/* Ahead of every other rule, header or not. */
+	v.readonly = true;
+	CHECK(refused(&r, &v, -EOPNOTSUPP));
+	r = req_ind_hdr(BLKIF_OP_FLUSH_DISKCACHE, 0);
+	CHECK(refused(&r, &v, -EOPNOTSUPP));
+	r = req_ind_hdr(200, 65535);
+	CHECK(refused(&r, &v, -EOPNOTSUPP));
+	CHECK(xsplit_blk_rsp_status(xsplit_blk_check(&r, &v, &why)) ==
+	      BLKIF_RSP_EOPNOTSUPP);
+
+	/* Any advertised count will do for the op itself. */
+	v = vbd_ind(1);
+	r = req_ind_hdr(BLKIF_OP_READ, 1);
+	CHECK(accepted(&r, &v));
+	v = vbd_ind(65535);
+	CHECK(accepted(&r, &v));
+}
+
+TEST(blk_indirect_op_must_be_read_or_write)
+{
+	static const u8 ops[] = {
+		BLKIF_OP_WRITE_BARRIER, BLKIF_OP_FLUSH_DISKCACHE,
+		BLKIF_OP_DISCARD, BLKIF_OP_INDIRECT, BLKIF_OP_RESERVED_1, 4, 7,
+		8, 200, 255,
+	};
+	struct xsplit_blk_vbd v;
+	struct xsplit_blk_req r;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		v = vbd_ind(IND_MAX);
+		r = req_ind_hdr(ops[i], 1);
+		CHECK(refused(&r, &v, -EINVAL));
+		r = req_ind_hdr(ops[i], IND_MAX);
+		CHECK(refused(&r, &v, -EINVAL));
+		/* Ahead of -EROFS: the indirect header has its own order. */
+		v.readonly = true;
+		CHECK(refused(&r, &v, -EINVAL));
+		/* The features of the wrapped op do not matter. */
+		v = vbd_ind(IND_MAX);
+		v.flush = v.barrier = v.discard = false;
+		CHECK(refused(&r, &v, -EINVAL));
+	}
+	v = vbd_ind(IND_MAX);
+	r = req_ind_hdr(BLKIF_OP_READ, IND_MAX);
+	CHECK(accepted(&r, &v));
+	r = req_ind_hdr(BLKIF_OP_WRITE, IND_MAX);
+	CHECK(accepted(&r, &v));
+}
+
+TEST(blk_indirect_readonly)
+{
+	struct xsplit_blk_vbd v = vbd_ind(IND_MAX);
+	struct xsplit_blk_req r;
+
+	v.readonly = true;
+	r = req_ind_hdr(BLKIF_OP_WRITE, 1);
+	CHECK(refused(&r, &v, -EROFS));
+	/* Ahead of the segment count. */
+	r = req_ind_hdr(BLKIF_OP_WRITE, 0);
+	CHECK(refused(&r, &v, -EROFS));
+	r = req_ind_hdr(BLKIF_OP_WRITE, IND_MAX + 1);
+	CHECK(refused(&r, &v, -EROFS));
+	r = req_ind_hdr(BLKIF_OP_READ, 1);
+	CHECK(accepted(&r, &v));
+	r = req_ind_hdr(BLKIF_OP_READ, IND_MAX);
+	CHECK(accepted(&r, &v));
+	r = req_ind_hdr(BLKIF_OP_READ, IND_MAX + 1);
+	CHECK(refused(&r, &v, -EINVAL));
+}
+
+TEST(blk_indirect_segment_count)
+{
+	static const u16 maxes[] = { 1, 2, 11, 12, 32, 255, 256 };
+	struct xsplit_blk_vbd v;
+	struct xsplit_blk_req r;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(maxes); i++) {
+		v = vbd_ind(maxes[i]);
+		r = req_ind_hdr(BLKIF_OP_READ, 0);
+		CHECK(refused(&r, &v, -EINVAL));
+		r = req_ind_hdr(BLKIF_OP_WRITE, 0);
+		CHECK(refused(&r, &v, -EINVAL));
+		r = req_ind_hdr(BLKIF_OP_READ, 1);
+		CHECK(accepted(&r, &v));
+		r = req_ind_hdr(BLKIF_OP_WRITE, maxes[i]);
+		CHECK(accepted(&r, &v));
+		r = req_ind_hdr(BLKIF_OP_READ, maxes[i]);
+		CHECK(accepted(&r, &v));
+		r = req_ind_hdr(BLKIF_OP_WRITE, maxes[i] + 1u);
+		CHECK(refused(&r, &v, -EINVAL));
+		r = req_ind_hdr(BLKIF_OP_READ, maxes[i] + 1u);
+		CHECK(refused(&r, &v, -EINVAL));
+		r = req_ind_hdr(BLKIF_OP_READ, 65535);
+		CHECK(refused(&r, &v, -EINVAL));
+	}
+}
+
+TEST(blk_indirect_max_is_capped)
+{
+	static const u16 maxes[] = { 257, 300, 512, 4096, 65535 };
+	struct xsplit_blk_vbd v;
+	struct xsplit_blk_req r;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(maxes); i++) {
+		v = vbd_ind(maxes[i]);
+		r = req_ind_hdr(BLKIF_OP_READ, IND_MAX);
+		CHECK(accepted(&r, &v));
+		r = req_ind_hdr(BLKIF_OP_WRITE, IND_MAX);
+		CHECK(accepted(&r, &v));
+		r = req_ind_hdr(BLKIF_OP_READ, IND_MAX + 1);
+		CHECK(refused(&r, &v, -EINVAL));
+		r = req_ind_hdr(BLKIF_OP_WRITE, maxes[i]);
+		CHECK(refused(&r, &v, -EINVAL));
+
+		/* The same cap in the full check. */
+		r = req_ind(BLKIF_OP_READ, 0, IND_MAX);
+		CHECK(accepted(&r, &v));
+		r = req_ind(BLKIF_OP_READ, 0, IND_MAX + 1);
+		CHECK(refused(&r, &v, -EINVAL));
+		r = req_ind(BLKIF_OP_WRITE, 0, maxes[i]);
+		CHECK(refused(&r, &v, -EINVAL));
+	}
+}
+
+/* The segments are still in the guest's pages: the header is all there is. */
+TEST(blk_indirect_header_only)
+{
+	struct xsplit_blk_vbd v = vbd_ind(IND_MAX);
+	struct xsplit_blk_req r = req_ind_hdr(BLKIF_OP_READ, 3);
+
+	r.seg[0].first_sect = 7;
+	r.seg[0].last_sect = 0;
+	r.seg[1].last_sect = 200;
+	CHECK(accepted(&r, &v));
+	/* Its extent is judged in the full check, once the length is known. */
+	v.sector_size = 4096;
+	r.sector = 3;
+	CHECK(accepted(&r, &v));
+}
+
+TEST(blk_indirect_pages)
+{
+	CHECK(XSPLIT_BLK_SEGS_PER_INDIRECT_PAGE == 512);
+	CHECK(xsplit_blk_indirect_pages(0) == 0);
+	CHECK(xsplit_blk_indirect_pages(1) == 1);
+	CHECK(xsplit_blk_indirect_pages(11) == 1);
+	CHECK(xsplit_blk_indirect_pages(IND_MAX) == 1);
+	CHECK(xsplit_blk_indirect_pages(511) == 1);
+	CHECK(xsplit_blk_indirect_pages(512) == 1);
+	CHECK(xsplit_blk_indirect_pages(513) == 2);
+	CHECK(xsplit_blk_indirect_pages(1024) == 2);
+	CHECK(xsplit_blk_indirect_pages(1025) == 3);
+	CHECK(xsplit_blk_indirect_pages(4096) == 8);
+	CHECK(xsplit_blk_indirect_pages(65535) == 128);
+	/* Whatever the header accepts fits the request's indirect_gref[]. */
+	CHECK(xsplit_blk_indirect_pages(IND_MAX) <=
+	      BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
+}
+
+/* -- the full check of a request whose segments came indirectly ----------- */
+
+TEST(blk_indirect_full_read_write)
+{
+	static const u8 ops[] = { BLKIF_OP_READ, BLKIF_OP_WRITE };
+	struct xsplit_blk_vbd v = vbd_ind(IND_MAX);
+	struct xsplit_blk_req r;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		r = req_ind(ops[i], 0, 1);
+		CHECK(accepted(&r, &v));
+		r = req_ind(ops[i], 8, 12);
+		CHECK(accepted(&r, &v));
+		r = req_ind(ops[i], 0, IND_MAX);
+		CHECK(accepted(&r, &v));
+		r = req_ind(ops[i], 0, IND_MAX + 1);
+		CHECK(refused(&r, &v, -EINVAL));
+		r = req_ind(ops[i], 0, 65535);
+		CHECK(refused(&r, &v, -EINVAL));
+		r = req_ind(ops[i], 0, 0);
+		CHECK(refused(&r, &v, -EINVAL));
+	}
+
+	/* The vbd's own limit, below the cap. */
+	v = vbd_ind(32);
+	r = req_ind(BLKIF_OP_WRITE, 0, 32);
+	CHECK(accepted(&r, &v));
+	r = req_ind(BLKIF_OP_WRITE, 0, 33);
+	CHECK(refused(&r, &v, -EINVAL));
+	/* Nothing advertised: no indirect segment is allowed. */
+	v = vbd_ind(0);
+	r = req_ind(BLKIF_OP_READ, 0, 1);
+	CHECK(refused(&r, &v, -EINVAL));
+}
+
+/* indirect set on anything but a read or a write is -EINVAL. */
+TEST(blk_indirect_flag_on_other_ops)
+{
+	struct xsplit_blk_vbd v = vbd_ind(IND_MAX);
+	struct xsplit_blk_req r;
+
+	r = req_ind(BLKIF_OP_FLUSH_DISKCACHE, 0, 1);
+	CHECK(refused(&r, &v, -EINVAL));
+	r = req_ind(BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
+	CHECK(refused(&r, &v, -EINVAL));
+	r = req_ind(BLKIF_OP_WRITE_BARRIER, 0, 1);
+	CHECK(refused(&r, &v, -EINVAL));
+	r = req_ind(BLKIF_OP_WRITE_BARRIER, 0, 0);
+	CHECK(refused(&r, &v, -EINVAL));
+
+	/* The rules before -EINVAL still come first. */
+	v.flush = false;
+	r = req_ind(BLKIF_OP_FLUSH_DISKCACHE, 0, 1);
+	CHECK(refused(&r, &v, -EOPNOTSUPP));
+	v = vbd_ind(IND_MAX);
+	v.readonly = true;
+	CHECK(refused(&r, &v, -EROFS));
+	r = req_ind(BLKIF_OP_WRITE_BARRIER, 0, 0);
+	CHECK(refused(&r, &v, -EROFS));
+	/* A flush without data passes the read-only rule, not this one. */
+	r = req_ind(BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
+	CHECK(refused(&r, &v, -EINVAL));
+}
+
+/* The same for a discard, which the checker judges on a path of its own. */
+TEST(blk_indirect_flag_on_discard)
+{
+	struct xsplit_blk_vbd v = vbd_ind(IND_MAX);
+	struct xsplit_blk_req r = req_discard(0, 8);
+
+	r.indirect = true;
+	CHECK(refused(&r, &v, -EINVAL));
+	r = req_discard(v.sectors + 1, 8);
+	r.indirect = true;
+	CHECK(refused(&r, &v, -EINVAL));
+	r = req_discard(0, 0);
+	r.indirect = true;
+	CHECK(refused(&r, &v, -EINVAL));
+	/* Ahead of it: the feature, then the read-only rule. */
+	r = req_discard(0, 8);
+	r.indirect = true;
+	v.discard = false;
+	CHECK(refused(&r, &v, -EOPNOTSUPP));
+	v = vbd_ind(IND_MAX);
+	v.readonly = true;
+	CHECK(refused(&r, &v, -EROFS));
+}
+
+/* Without indirect set the ring slot's limit holds, however many offered. */
+TEST(blk_indirect_direct_still_limited)
+{
+	static const u16 maxes[] = { 12, 256, 65535 };
+	struct xsplit_blk_vbd v;
+	struct xsplit_blk_req r;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(maxes); i++) {
+		v = vbd_ind(maxes[i]);
+		r = req_ind(BLKIF_OP_READ, 0, 12);
+		r.indirect = false;
+		CHECK(refused(&r, &v, -EINVAL));
+		r = req_ind(BLKIF_OP_WRITE, 0, IND_MAX);
+		r.indirect = false;
+		CHECK(refused(&r, &v, -EINVAL));
+		r.nr_segments = 11;
+		CHECK(accepted(&r, &v));
+	}
+}
+
+/* Every segment is judged, up to the last of 256. */
+TEST(blk_indirect_segment_any_index)
+{
+	static const unsigned int idx[] = { 0, 10, 11, 12, 100, 254, 255 };
+	struct xsplit_blk_vbd v = vbd_ind(IND_MAX);
+	struct xsplit_blk_req r;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(idx); i++) {
+		r = req_ind(BLKIF_OP_READ, 0, IND_MAX);
+		r.seg[idx[i]].last_sect = 8;
+		CHECK(refused(&r, &v, -EINVAL));
+		r = req_ind(BLKIF_OP_WRITE, 0, IND_MAX);
+		r.seg[idx[i]].first_sect = 4;
+		r.seg[idx[i]].last_sect = 3;
+		CHECK(refused(&r, &v, -EINVAL));
+		/* Ahead of the range rule. */
+		r.sector = UINT64_MAX;
+		CHECK(refused(&r, &v, -EINVAL));
+	}
+	/* Bad entries past nr_segments are not part of the request. */
+	r = req_ind(BLKIF_OP_READ, 0, 200);
+	r.seg[200].first_sect = 7;
+	r.seg[200].last_sect = 0;
+	r.seg[255].last_sect = 200;
+	CHECK(accepted(&r, &v));
+}
+
+/* 256 whole pages are 2048 sectors: range and alignment use that. */
+TEST(blk_indirect_range_and_alignment)
+{
+	struct xsplit_blk_vbd v = vbd_ind(IND_MAX);
+	struct xsplit_blk_req r;
+
+	r = req_ind(BLKIF_OP_READ, v.sectors - IND_SECTORS, IND_MAX);
+	CHECK(accepted(&r, &v));
+	r.sector++;
+	CHECK(refused(&r, &v, -ERANGE));
+	r.sector = v.sectors;
+	CHECK(refused(&r, &v, -ERANGE));
+	r = req_ind(BLKIF_OP_WRITE, 0, IND_MAX);
+	v.sectors = IND_SECTORS;
+	CHECK(accepted(&r, &v));
+	v.sectors = IND_SECTORS - 1;
+	CHECK(refused(&r, &v, -ERANGE));
+	/* The sum wraps to something small. */
+	v.sectors = 2 * IND_SECTORS;
+	r.sector = UINT64_MAX - IND_SECTORS + 1;
+	CHECK(refused(&r, &v, -ERANGE));
+	r.sector = UINT64_MAX - 7;
+	CHECK(refused(&r, &v, -ERANGE));
+	v.sectors = UINT64_MAX;
+	r.sector = UINT64_MAX - IND_SECTORS;
+	CHECK(accepted(&r, &v));
+	r.sector++;
+	CHECK(refused(&r, &v, -ERANGE));
+
+	v = vbd_ind(IND_MAX);
+	v.sector_size = 4096;
+	r = req_ind(BLKIF_OP_READ, 8, IND_MAX);
+	CHECK(accepted(&r, &v));
+	r.sector = 9;
+	CHECK(refused(&r, &v, -EINVAL));
+	r.sector = 8;
+	r.seg[200].first_sect = 1;
+	CHECK(refused(&r, &v, -EINVAL));
+	/* 7 + 1 sectors make a block again. */
+	r.seg[201].last_sect = 0;
+	r.seg[201].first_sect = 0;
+	r.nr_segments = 202;
+	CHECK(accepted(&r, &v));
+	/* Past the end is -ERANGE even when unaligned too. */
+	r = req_ind(BLKIF_OP_READ, v.sectors - IND_SECTORS + 4, IND_MAX);
+	CHECK(refused(&r, &v, -ERANGE));
+	/* A write on a read-only vbd is refused before any of this. */
+	v.readonly = true;
+	r = req_ind(BLKIF_OP_WRITE, 3, IND_MAX + 1);
+	CHECK(refused(&r, &v, -EROFS));
+	r = req_ind(BLKIF_OP_READ, 0, IND_MAX);
+	CHECK(accepted(&r, &v));
+}
+
+/* -- data sectors and layout of 256 segments ----------------------------- */
+
+TEST(blk_indirect_data_sectors)
+{
+	struct xsplit_blk_req r = req_ind(BLKIF_OP_READ, 0, IND_MAX);
+	unsigned int i;
+
+	CHECK(xsplit_blk_data_sectors(&r) == IND_SECTORS);
+	for (i = 0; i < IND_MAX; i += 2)
+		r.seg[i].first_sect = r.seg[i].last_sect = i % 8;
+	CHECK(xsplit_blk_data_sectors(&r) == IND_MAX / 2 * (1 + 8));
+	r.nr_segments = 13;
+	CHECK(xsplit_blk_data_sectors(&r) == 7 * 1 + 6 * 8);
+}
+
+/* An independent count: one chunk per buffer page each segment touches. */
+static unsigned int chunks_expected(const struct xsplit_blk_req *req)
+{
+	unsigned int i, n = 0;
+	u32 start = 0, end;
+
+	for (i = 0; i < req->nr_segments; i++) {
+		end = start + seg_bytes(&req->seg[i]);
+		n += (end - 1) / PAGE - start / PAGE + 1;
+		start = end;
+	}
+	return n;
+}
+
+TEST(blk_indirect_layout_full_pages)
+{
+	struct xsplit_blk_req r = req_ind(BLKIF_OP_WRITE, 0, IND_MAX);
+	struct xsplit_blk_chunk *c;
+	unsigned int i, n;
+	int bad;
+
+	c = layout(&r, &n);
+	bad = layout_broken(&r, c, n) || n != IND_MAX;
+	for (i = 0; !bad && i < n; i++)
+		bad = !chunk_is(&c[i], i, 0, i * PAGE, PAGE);
+	free(c);
+	CHECK(!bad);
+}
+
+/*
+ * One sector, then a whole page, 128 times: each pair is 4608 bytes, so
+ * the page starts 512 * (9p + 1) into the buffer and is whole only when
+ * p % 8 == 7. 128 + 2 * 128 - 16 = 368 chunks.
+ */
+TEST(blk_indirect_layout_alternating)
+{
+	struct xsplit_blk_vbd v = vbd_ind(IND_MAX);
+	struct xsplit_blk_req r = req_ind(BLKIF_OP_READ, 0, IND_MAX);
+	struct xsplit_blk_chunk *c;
+	unsigned int i, n;
+	int bad;
+
+	for (i = 0; i < IND_MAX; i += 2)
+		r.seg[i].first_sect = r.seg[i].last_sect = (i / 2) % 8;
+	CHECK(accepted(&r, &v));
+	c = layout(&r, &n);
+	bad = layout_broken(&r, c, n) || n != 368 ||
+	      n != chunks_expected(&r) || n > XSPLIT_BLK_MAX_CHUNKS ||
+	      !chunk_is(&c[0], 0, 0, 0, 512) ||
+	      !chunk_is(&c[1], 1, 0, 512, PAGE - 512) ||
+	      !chunk_is(&c[2], 1, PAGE - 512, PAGE, 512) ||
+	      !chunk_is(&c[3], 2, 512, PAGE + 512, 512) ||
+	      !chunk_is(&c[n - 1], IND_MAX - 1, 0, 143 * PAGE, PAGE) ||
+	      c[n - 1].buf_off + c[n - 1].len !=
+	      xsplit_blk_data_sectors(&r) * 512;
+	free(c);
+	CHECK(!bad);
+}
+
+/* One sector then 255 pages: every page splits, 511 chunks of 512 room. */
+TEST(blk_indirect_layout_worst_case)
+{
+	struct xsplit_blk_req r = req_ind(BLKIF_OP_WRITE, 0, IND_MAX);
+	struct xsplit_blk_chunk *c;
+	unsigned int i, n;
+	int bad;
+
+	r.seg[0].first_sect = r.seg[0].last_sect = 3;
+	c = layout(&r, &n);
+	bad = layout_broken(&r, c, n) || n != 2 * IND_MAX - 1 ||
+	      n != chunks_expected(&r) || n > XSPLIT_BLK_MAX_CHUNKS ||
+	      !chunk_is(&c[0], 0, 1536, 0, 512);
+	for (i = 1; !bad && i < IND_MAX; i++)
+		bad = !chunk_is(&c[2 * i - 1], i, 0, (i - 1) * PAGE + 512,
+				PAGE - 512) ||
+		      !chunk_is(&c[2 * i], i, PAGE - 512, i * PAGE, 512);
+	free(c);
+	CHECK(!bad);
+}
+
+/* Random valid indirect requests of 1..256 segments keep the layout rules. */
+TEST(blk_indirect_layout_invariants)
+{
+	struct xsplit_blk_vbd v = vbd_ind(IND_MAX);
+	struct xsplit_blk_req r;
+	struct xsplit_blk_chunk *c;
+	u32 x = 0x6b43a9b5;
+	unsigned int iter, i, n, most = 0;
+	int bad = 0;
+
+	v.sectors = 1ull << 40;
+	for (iter = 0; iter < 3000 && !bad; iter++) {
+		unsigned int nseg = 1 + iter % IND_MAX;
+
+		r = req_ind(iter & 1 ? BLKIF_OP_WRITE : BLKIF_OP_READ, 0,
+			    nseg);
+		for (i = 0; i < nseg; i++) {
+			u8 a, b;
+
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			a = x % 8;
+			b = (x >> 8) % 8;
+			r.seg[i].first_sect = a < b ? a : b;
+			r.seg[i].last_sect = a < b ? b : a;
+		}
+		if (!accepted(&r, &v)) {
+			bad = 100;
+			break;
+		}
+		c = layout(&r, &n);
+		bad = layout_broken(&r, c, n);
+		if (!bad && n != chunks_expected(&r))
+			bad = 200;
+		free(c);
+		if (n > most)
+			most = n;
+	}
+	CHECK(bad == 0);
+	CHECK(most > IND_MAX);
+	CHECK(most <= XSPLIT_BLK_MAX_CHUNKS);
+}

@@ -9,11 +9,13 @@
 #    xen-blkfront, each backed by a different dom0 driver: the nvme disk,
 #    a loop device on a tmpfs file and a brd ramdisk. The guest reads
 #    random ranges dom0 filled and writes random ranges, half O_DIRECT and
-#    half through its page cache; dom0 checks every range on the backing
+#    half through its page cache, with blkfront's defaults (indirect
+#    requests, one-page ring); dom0 checks every range on the backing
 #    device, sees the flush and the discard arrive there, detaches and
 #    re-attaches a disk three times, grows it under the running guest, and
 #    cannot rmmod our backend while a guest is connected.
-# 3. A guest on our disks survives xl save / xl restore with its data, and
+# 3. A guest on our disks, its blkfront on a 16-page ring without indirect
+#    requests, survives xl save / xl restore with its data, and
 #    is then destroyed with I/O in flight on two disks: every vbd and ring
 #    thread goes, and the module unloads and reloads.
 
@@ -76,7 +78,14 @@ name=$($DOMU --bg --timeout 400 --bin dd \
 	$XS/tests/vm/guest/blk-data.sh xvda xvdb xvdc)
 check "guest with three of our disks created" test -n "$name" || finish
 domid=$(xl domid "$name")
+vbd_of() { echo /sys/bus/xen-backend/devices/vbd-$domid-$1; }
 check "guest did its I/O (READY)" $DOMU --timeout 300 --expect "$name" '^READY'
+ind=$(cat $(vbd_of 51712)/statistics/indirect_req)
+check "blkfront's defaults: indirect requests served (${ind:-none})" test "${ind:-0}" -gt 0
+for dev in 51712 51728 51744; do
+	check "vbd $dev: connected with a one-page ring" \
+		sh -c "dmesg | grep -q 'vbd-$domid-$dev: connected to domain $domid (ring of 1 page(s), 32 slots)'"
+done
 log=$(tr -d '\r' <"/var/log/xen/console/guest-$name.log")
 for d in xvda xvdb xvdc; do
 	sysd=/sys/bus/xen-backend/devices/vbd-$domid-$(case $d in xvda) echo 51712;; xvdb) echo 51728;; xvdc) echo 51744;; esac)
@@ -146,11 +155,14 @@ check "guest gone: every vbd disconnected" \
 	sh -c "test \$(dmesg | grep -c 'xsplit-blkback vbd-$domid-.*: disconnected from domain $domid') -ge 6"
 # ---- 3. xl save / xl restore, then destroyed in the middle of I/O ------
 spec1="'format=raw, vdev=xvda, access=rw, $HOTPLUG, target=$disk'"
-name=$($DOMU --bg --timeout 600 --bin dd --cfg "disk = [$spec1]" \
+name=$($DOMU --bg --timeout 600 --bin dd --no-load xen-blkfront --cfg "disk = [$spec1]" \
 	$XS/tests/vm/guest/blk-save.sh)
 check "save guest created" test -n "$name" || finish
 check "guest wrote its first pattern" $DOMU --timeout 120 --expect "$name" '^SAVE-ME'
 # Their progress lines are only worth reading when they fail.
+domid=$(xl domid "$name")
+check "blkfront with max_ring_page_order=4: a 16-page ring" \
+	sh -c "dmesg | grep -q 'vbd-$domid-51712: connected to domain $domid (ring of 16 page(s), 512 slots)'"
 check "xl save" sh -c "xl save $name /tmp/xsplit-save.img >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; false; }"
 check "xl restore" sh -c "xl restore /tmp/xsplit-save.img >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; false; }"
 rm -f /tmp/xsplit-save.img
@@ -162,6 +174,10 @@ p1=$(sed -n 's/^before save //p' <<<"$log")
 check_eq "restored guest reads what it wrote before the save" "after restore $p1" "$(grep '^after restore [0-9a-f]' <<<"$log")"
 got=$(dd if="$disk" bs=1M skip=8 count=4 iflag=direct status=none | sha256sum | cut -d' ' -f1)
 check_eq "dom0 reads what the restored guest wrote" "$(grep '^after restore wrote' <<<"$log")" "after restore wrote $got"
+check "restored guest reconnected with a 16-page ring" \
+	sh -c "dmesg | grep -q 'vbd-$domid-51712: connected to domain $domid (ring of 16 page(s), 512 slots)'"
+check_eq "max_indirect_segments=0: no indirect request" 0 \
+	"$(cat /sys/bus/xen-backend/devices/vbd-$domid-51712/statistics/indirect_req)"
 check "restored guest's disk served by us" \
 	sh -c "readlink /sys/bus/xen-backend/devices/vbd-$domid-51712/driver | grep -q xsplit-blkback"
 check "xl destroy with I/O in flight on two disks" xl destroy "$name"

@@ -3,8 +3,9 @@
 # coreutils dd copied in as /usr/bin/dd for O_DIRECT).
 #   blk-data.sh DISK... : for each disk, random reads of the first 32 MiB
 #   (which dom0 filled and kept a copy of) and random non-overlapping
-#   writes in the next 32 MiB, half O_DIRECT and half through the page
-#   cache; then a flush and, where offered, a discard; then follow dom0
+#   writes at 32 MiB, half O_DIRECT and half through the page cache, with
+#   blkfront's defaults (indirect requests, one-page ring); then a flush
+#   and, where offered, a discard; then follow dom0
 #   detaching and re-attaching the last disk three times, and growing it.
 # Prints "r DISK SECTOR COUNT SHA" and "w DISK SECTOR COUNT SHA" lines for
 # dom0 to check on the backing devices, in 512-byte sectors.
@@ -18,31 +19,42 @@ for d in "$@"; do
 	wait_for /dev/$d || exit 1
 done
 
+# rounds FIRST_WRITE_SECTOR DISK...: the random reads and writes.
+rounds() {
+	local base=$1 d i len sec fl
+	shift
+	for d in "$@"; do
+		i=0
+		while [ $i -lt $ROUNDS ]; do
+			len=$((RANDOM % 2048 + 1))
+			sec=$((RANDOM * 2 % (65536 - len)))
+			if [ $((i % 2)) -eq 0 ]; then fl=direct,skip_bytes; else fl=skip_bytes; fi
+			echo "r $d $sec $len $($DD if=/dev/$d bs=$((len * 512)) skip=$((sec * 512)) \
+				count=1 iflag=$fl 2>/dev/null | sha)"
+			i=$((i + 1))
+		done
+		# Slot i of 1 MiB from the base on: writes never overlap.
+		i=0
+		while [ $i -lt $ROUNDS ]; do
+			len=$((RANDOM % 1024 + 1))
+			sec=$((base + i * 2048 + RANDOM % 1024))
+			head -c $((len * 512)) /dev/urandom >/tmp/w
+			if [ $((i % 2)) -eq 0 ]; then fl=direct,seek_bytes; else fl=seek_bytes; fi
+			$DD if=/tmp/w of=/dev/$d bs=$((len * 512)) seek=$((sec * 512)) count=1 \
+				oflag=$fl conv=notrunc 2>/dev/null || echo "write failed $d $sec $len"
+			echo "w $d $sec $len $(sha </tmp/w)"
+			i=$((i + 1))
+		done
+	done
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
 for d in "$@"; do
 	echo "size $d $(cat /sys/block/$d/size)"
-	i=0
-	while [ $i -lt $ROUNDS ]; do
-		len=$((RANDOM % 2048 + 1))
-		sec=$((RANDOM * 2 % (65536 - len)))
-		if [ $((i % 2)) -eq 0 ]; then fl=direct,skip_bytes; else fl=skip_bytes; fi
-		echo "r $d $sec $len $($DD if=/dev/$d bs=$((len * 512)) skip=$((sec * 512)) \
-			count=1 iflag=$fl 2>/dev/null | sha)"
-		i=$((i + 1))
-	done
-	# Slot i of 1 MiB from 32 MiB on: writes never overlap.
-	i=0
-	while [ $i -lt $ROUNDS ]; do
-		len=$((RANDOM % 1024 + 1))
-		sec=$((65536 + i * 2048 + RANDOM % 1024))
-		head -c $((len * 512)) /dev/urandom >/tmp/w
-		if [ $((i % 2)) -eq 0 ]; then fl=direct,seek_bytes; else fl=seek_bytes; fi
-		$DD if=/tmp/w of=/dev/$d bs=$((len * 512)) seek=$((sec * 512)) count=1 \
-			oflag=$fl conv=notrunc 2>/dev/null || echo "write failed $d $sec $len"
-		echo "w $d $sec $len $(sha </tmp/w)"
-		i=$((i + 1))
-	done
 done
-sync
+# blkfront's defaults: one-page ring, indirect requests for large I/O.
+rounds 65536 "$@"
 for d in "$@"; do
 	# fsync on the device: with a write-back cache this is a flush.
 	$DD if=/dev/null of=/dev/$d conv=fsync,notrunc 2>/dev/null

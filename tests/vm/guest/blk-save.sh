@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of the save/restore and destroy stages of tests/vm/blk.sh
-# (busybox sh, stock xen-blkfront, coreutils dd as /usr/bin/dd):
+# (busybox sh, stock xen-blkfront loaded here with a 16-page ring and no
+# indirect requests, coreutils dd as /usr/bin/dd):
 # write a pattern, wait out `xl save` / `xl restore` (dom0 attaches xvdb
 # afterwards as the sign), read the pattern back and write another; then
 # keep both disks busy until dom0 destroys the domain.
@@ -8,6 +9,9 @@
 DD=/usr/bin/dd
 sha() { sha256sum | cut -d' ' -f1; }
 
+# Started with --no-load xen-blkfront: a 16-page ring, no indirect requests.
+insmod "$(grep xen-blkfront /etc/frontends.list)" max_ring_page_order=4 \
+	max_indirect_segments=0 || { echo "insmod xen-blkfront failed"; exit 1; }
 wait_for /dev/xvda || exit 1
 head -c 4194304 /dev/urandom >/tmp/p1
 $DD if=/tmp/p1 of=/dev/xvda bs=1M oflag=direct 2>/dev/null || echo "write 1 failed"
