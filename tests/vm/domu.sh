@@ -8,29 +8,27 @@
 
 . /xsplit/tests/lib/vm.sh
 
+# One guest for arguments, exit status, files and binaries.
+head -c 300000 /dev/urandom >/tmp/blob
 cat >/tmp/args.sh <<'G'
 echo "argc $#"
 for a in "$@"; do echo "arg <$a>"; done
+sha256sum /xsplit-guest/blob /data/blob2 | cut -d' ' -f1
+fio --version
 exit 7
 G
-out=$($DOMU /tmp/args.sh one "two words" "")
+out=$($DOMU --file /tmp/blob --file /tmp/blob:/data/blob2 --bin fio \
+	/tmp/args.sh one "two words" "")
 rc=$?
 check_eq "guest script's exit status comes back" 7 "$rc"
 check_eq "arguments arrive intact" "argc 3
 arg <one>
 arg <two words>
-arg <>" "$out"
-
-head -c 300000 /dev/urandom >/tmp/blob
-cat >/tmp/files.sh <<'G'
-sha256sum /xsplit-guest/blob /data/blob2 | cut -d' ' -f1
-fio --version
-G
-out=$($DOMU --file /tmp/blob --file /tmp/blob:/data/blob2 --bin fio /tmp/files.sh)
+arg <>" "$(head -n 4 <<<"$out")"
 sum=$(sha256sum </tmp/blob | cut -d' ' -f1)
 check_eq "--file copies files in, byte for byte" "$sum
-$sum" "$(head -n 2 <<<"$out")"
-check_eq "--bin brings a dynamic binary with its libraries" "$(fio --version)" "$(tail -n 1 <<<"$out")"
+$sum" "$(sed -n 5,6p <<<"$out")"
+check_eq "--bin brings a dynamic binary with its libraries" "$(fio --version)" "$(sed -n 7p <<<"$out")"
 
 cat >/tmp/bg.sh <<'G'
 echo READY
