@@ -4,6 +4,7 @@
 
 #include <linux/blkdev.h>
 #include <linux/ratelimit.h>
+#include <linux/rbtree.h>
 #include <linux/wait.h>
 #include <xen/grant_table.h>
 #include <xen/interface/io/blkif.h>
@@ -16,6 +17,7 @@ struct xbb_req {
 	struct list_head node;		/* on the ring's free or done list */
 	struct xbb_ring *ring;
 	blk_status_t bio_status;	/* what the block layer said */
+	bool admitted;			/* past the vbd's I/O limit */
 	/*
 	 * Bounce buffer, from the ring's pool while the request runs: guest
 	 * data is grant-copied in and out of here.
@@ -38,6 +40,16 @@ struct xbb_stats {
 	u64 io_errors;		/* failed in the block layer or grant copy */
 	u64 oo_req;		/* waited for bounce pages */
 	u64 events;		/* notifications from the frontend */
+	u64 throttled;		/* waited for the vbd's I/O limit */
+	u64 persistent_hits;	/* segments moved through a kept mapping */
+};
+
+/* The vbd's I/O limit (limit.c); 0 rates mean unlimited. */
+struct xbb_limit {
+	spinlock_t lock;
+	u64 iops, bps;			/* requests and bytes per second */
+	s64 io_tokens, byte_tokens;	/* in millionths; negative: debt */
+	ktime_t last;			/* of the last refill */
 };
 
 /*
@@ -47,6 +59,10 @@ struct xbb_stats {
  */
 struct xbb_ring {
 	struct xbb_vbd *vbd;
+	unsigned int index;		/* queue number */
+	struct xbb_stats stats;
+	/* What requests are judged by: the vbd's, this ring's own copy. */
+	struct xsplit_blk_vbd lim;
 	struct xsplit_be_chan chan;
 	struct blkif_back_ring back;
 	unsigned int size;		/* RING_SIZE(), also the number of slots */
@@ -59,14 +75,20 @@ struct xbb_ring {
 	unsigned int inflight;		/* slots not on the free list */
 	struct xbb_req *held;		/* a barrier waiting for the ring to drain */
 	bool fence;			/* barrier: take nothing new until drained */
-	struct xbb_req *stalled;	/* accepted, waiting for bounce pages */
+	/* Accepted, waiting for the I/O limit or for bounce pages. */
+	struct xbb_req *stalled;
+	unsigned long stall_until;	/* jiffies; the limit's wait */
 	bool broken;			/* the frontend broke the protocol */
 	struct xbb_req *slots;
 	struct list_head pool;		/* spare bounce pages, on page->lru */
 	unsigned int pool_len;
 	struct page *ind_page;		/* private copy of indirect segments */
+	bool persistent;		/* feature-persistent negotiated */
+	struct rb_root pgnts;		/* persistent.c: grants kept mapped */
+	unsigned int nr_pgnts;
 	struct xsplit_blk_chunk *chunks;	/* XSPLIT_BLK_MAX_CHUNKS */
 	struct gnttab_copy *copy;		/* XSPLIT_BLK_MAX_CHUNKS */
+	u16 *copy_chunk;		/* the chunk each copy op moves */
 };
 
 /* One virtual block device: a backend xenbus device and its disk. */
@@ -79,8 +101,13 @@ struct xbb_vbd {
 	fmode_t mode;
 	struct xsplit_blk_vbd lim;	/* what the frontend was told */
 	unsigned int info;		/* VDISK_* */
-	struct xbb_ring *ring;		/* NULL while not connected */
+	struct xbb_ring **rings;	/* NULL while not connected */
+	unsigned int nr_rings;
+	/* Counts of rings since disconnected; sysfs adds the live ones. */
 	struct xbb_stats stats;
+	struct xbb_limit limit;
+	struct xenbus_watch limit_watch;
+	bool limit_watching;
 	struct ratelimit_state log_rs;
 };
 
@@ -91,12 +118,30 @@ static_assert(1 << XBB_MAX_RING_ORDER <= XSPLIT_BE_MAX_REFS);
 extern unsigned int xbb_max_ring_order;
 extern unsigned int xbb_max_indirect_segs;
 extern unsigned int xbb_max_buffer_pages;
+extern bool xbb_feature_persistent;
+extern unsigned int xbb_max_persistent_grants;
 
-int xbb_ring_connect(struct xbb_vbd *vbd, const grant_ref_t *refs,
-		     unsigned int nr_refs, evtchn_port_t port);
-void xbb_ring_disconnect(struct xbb_vbd *vbd);
+/* The page @gref is mapped at for good, or NULL: use grant copy. */
+struct page *xbb_pgnt_page(struct xbb_ring *ring, grant_ref_t gref);
+void xbb_pgnt_unmap_all(struct xbb_ring *ring);
 
-void xbb_announce_size(struct xbb_vbd *vbd);
+void xbb_limit_init(struct xbb_limit *l);
+int xbb_limit_set(struct xbb_vbd *vbd, u64 iops, u64 bps);
+/* 0: @bytes may go now (and were counted); else jiffies to wait first. */
+long xbb_limit_admit(struct xbb_vbd *vbd, u32 bytes);
+int xbb_limit_watch(struct xbb_vbd *vbd);
+
+/* Queues a frontend may use: at most one ring per dom0 vCPU. */
+#define XBB_MAX_QUEUES		16
+extern unsigned int xbb_max_queues;
+
+struct xbb_ring *xbb_ring_connect(struct xbb_vbd *vbd, unsigned int index,
+				  const grant_ref_t *refs,
+				  unsigned int nr_refs, evtchn_port_t port,
+				  bool persistent);
+void xbb_ring_disconnect(struct xbb_vbd *vbd, struct xbb_ring *ring);
+
+void xbb_announce_size(struct xbb_vbd *vbd, u64 sectors);
 
 int xbb_xenbus_register(void);
 void xbb_xenbus_unregister(void);

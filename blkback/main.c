@@ -20,6 +20,7 @@
 #include <linux/errno.h>
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/cpumask.h>
 #include <linux/printk.h>
 #include <xen/xen.h>
 
@@ -34,6 +35,21 @@ unsigned int xbb_max_indirect_segs = XSPLIT_BLK_MAX_INDIRECT_SEGS;
 module_param_named(max_indirect_segments, xbb_max_indirect_segs, uint, 0444);
 MODULE_PARM_DESC(max_indirect_segments,
 		 "Most segments of an indirect request (0: indirect requests not offered; at most 256, the default)");
+
+unsigned int xbb_max_queues;
+module_param_named(max_queues, xbb_max_queues, uint, 0444);
+MODULE_PARM_DESC(max_queues,
+		 "Most queues (rings, each with its own thread) a frontend may use per disk (1-16; default: dom0's online CPUs)");
+
+bool xbb_feature_persistent = true;
+module_param_named(feature_persistent, xbb_feature_persistent, bool, 0444);
+MODULE_PARM_DESC(feature_persistent,
+		 "Offer persistent grants: keep the frontend's pages mapped and copy with memcpy (default 1)");
+
+unsigned int xbb_max_persistent_grants = 1056;
+module_param_named(max_persistent_grants, xbb_max_persistent_grants, uint, 0644);
+MODULE_PARM_DESC(max_persistent_grants,
+		 "Persistent grants each ring keeps mapped; further ones are grant-copied (default 1056)");
 
 unsigned int xbb_max_buffer_pages = 1024;
 module_param_named(max_buffer_pages, xbb_max_buffer_pages, uint, 0644);
@@ -53,6 +69,9 @@ static int __init xsplit_blkback_init(void)
 			xbb_max_ring_order, XBB_MAX_RING_ORDER);
 		xbb_max_ring_order = XBB_MAX_RING_ORDER;
 	}
+	if (!xbb_max_queues)
+		xbb_max_queues = num_online_cpus();
+	xbb_max_queues = clamp_t(unsigned int, xbb_max_queues, 1, XBB_MAX_QUEUES);
 	if (xbb_max_indirect_segs > XSPLIT_BLK_MAX_INDIRECT_SEGS) {
 		pr_info("max_indirect_segments %u lowered to %u\n",
 			xbb_max_indirect_segs, XSPLIT_BLK_MAX_INDIRECT_SEGS);

@@ -119,9 +119,9 @@ static void xbb_parse(struct xsplit_blk_req *r, const struct blkif_request *wire
 	}
 }
 
-static void xbb_count(struct xbb_vbd *vbd, const struct xsplit_blk_req *r)
+static void xbb_count(struct xbb_ring *ring, const struct xsplit_blk_req *r)
 {
-	struct xbb_stats *st = &vbd->stats;
+	struct xbb_stats *st = &ring->stats;
 	u32 sectors = xsplit_blk_data_sectors(r);
 
 	if (r->indirect)
@@ -161,41 +161,59 @@ static int xbb_copy(struct xbb_req *rq, bool to_guest)
 	struct xbb_ring *ring = rq->ring;
 	struct xsplit_blk_chunk *chunks = ring->chunks;
 	domid_t dom = ring->vbd->xdev->otherend_id;
-	unsigned int i, n;
+	unsigned int i, n, nr_ops = 0;
 
 	n = xsplit_blk_layout(&rq->req, chunks);
 	for (i = 0; i < n; i++) {
-		struct gnttab_copy *op = &ring->copy[i];
 		const struct xsplit_blk_chunk *c = &chunks[i];
-		struct gnttab_copy_ptr guest = {
-			.u.ref = rq->req.seg[c->seg].gref,
-			.domid = dom,
-			.offset = c->guest_off,
-		};
-		struct gnttab_copy_ptr local = {
-			.u.gmfn = xen_page_to_gfn(rq->pages[c->buf_off / XEN_PAGE_SIZE]),
-			.domid = DOMID_SELF,
-			.offset = c->buf_off % XEN_PAGE_SIZE,
-		};
+		struct page *bounce = rq->pages[c->buf_off / XEN_PAGE_SIZE];
+		unsigned int boff = c->buf_off % XEN_PAGE_SIZE;
+		grant_ref_t gref = rq->req.seg[c->seg].gref;
+		struct page *kept = xbb_pgnt_page(ring, gref);
+		struct gnttab_copy *op;
 
+		if (kept) {
+			void *g = page_address(kept) + c->guest_off;
+			void *b = page_address(bounce) + boff;
+
+			if (to_guest)
+				memcpy(g, b, c->len);
+			else
+				memcpy(b, g, c->len);
+			ring->stats.persistent_hits++;
+			continue;
+		}
+		op = &ring->copy[nr_ops];
+		ring->copy_chunk[nr_ops++] = i;
 		op->len = c->len;
 		if (to_guest) {
-			op->source = local;
-			op->dest = guest;
+			op->source.u.gmfn = xen_page_to_gfn(bounce);
+			op->source.domid = DOMID_SELF;
+			op->source.offset = boff;
+			op->dest.u.ref = gref;
+			op->dest.domid = dom;
+			op->dest.offset = c->guest_off;
 			op->flags = GNTCOPY_dest_gref;
 		} else {
-			op->source = guest;
-			op->dest = local;
+			op->source.u.ref = gref;
+			op->source.domid = dom;
+			op->source.offset = c->guest_off;
+			op->dest.u.gmfn = xen_page_to_gfn(bounce);
+			op->dest.domid = DOMID_SELF;
+			op->dest.offset = boff;
 			op->flags = GNTCOPY_source_gref;
 		}
 	}
-	gnttab_batch_copy(ring->copy, n);
-	for (i = 0; i < n; i++) {
+	if (!nr_ops)
+		return 0;
+	gnttab_batch_copy(ring->copy, nr_ops);
+	for (i = 0; i < nr_ops; i++) {
+		const struct xsplit_blk_chunk *c = &chunks[ring->copy_chunk[i]];
+
 		if (ring->copy[i].status != GNTST_okay) {
 			xbb_log(ring->vbd, "request %llu: grant %u of segment %u cannot be copied %s (status %d)",
-				rq->req.id, rq->req.seg[chunks[i].seg].gref,
-				chunks[i].seg, to_guest ? "to" : "from",
-				ring->copy[i].status);
+				rq->req.id, rq->req.seg[c->seg].gref, c->seg,
+				to_guest ? "to" : "from", ring->copy[i].status);
 			return -EIO;
 		}
 	}
@@ -342,7 +360,7 @@ static int xbb_start(struct xbb_req *rq)
 	if (xbb_get_pages(ring, rq, DIV_ROUND_UP(bytes, PAGE_SIZE)))
 		return -ENOMEM;
 	if (rq->req.op != BLKIF_OP_READ && bytes && xbb_copy(rq, false)) {
-		ring->vbd->stats.io_errors++;
+		ring->stats.io_errors++;
 		xbb_respond(ring, rq->req.id, rq->req.op, BLKIF_RSP_ERROR);
 		xbb_put_slot(ring, rq);
 		return 0;
@@ -351,12 +369,39 @@ static int xbb_start(struct xbb_req *rq)
 	return 0;
 }
 
-/* Start @rq, or park it until a request gives pages back. */
+/*
+ * Take @rq's share of the vbd's I/O limit, once. A request over the
+ * limit waits, and so does everything behind it on this ring: the guest
+ * sees a slower disk, not errors.
+ */
+static bool xbb_admit(struct xbb_ring *ring, struct xbb_req *rq)
+{
+	long wait;
+
+	if (rq->admitted)
+		return true;
+	wait = xbb_limit_admit(ring->vbd, xsplit_blk_data_sectors(&rq->req)
+						<< SECTOR_SHIFT);
+	if (wait) {
+		ring->stall_until = jiffies + wait;
+		return false;
+	}
+	rq->admitted = true;
+	return true;
+}
+
+/* Start @rq, or park it until the limit allows or pages come back. */
 static void xbb_start_or_stall(struct xbb_ring *ring, struct xbb_req *rq)
 {
+	if (!xbb_admit(ring, rq)) {
+		ring->stats.throttled++;
+		ring->stalled = rq;
+		return;
+	}
 	if (!xbb_start(rq))
 		return;
-	ring->vbd->stats.oo_req++;
+	ring->stats.oo_req++;
+	ring->stall_until = jiffies;
 	ring->stalled = rq;
 }
 
@@ -371,12 +416,12 @@ static void xbb_finish(struct xbb_req *rq)
 		xbb_log(vbd, "request %llu (op %u, sector %llu): I/O error %d",
 			rq->req.id, rq->req.op, rq->req.sector,
 			blk_status_to_errno(rq->bio_status));
-		vbd->stats.io_errors++;
+		ring->stats.io_errors++;
 		/* The device cannot do it after all: say so, not "failed". */
 		status = rq->bio_status == BLK_STS_NOTSUPP ?
 			 BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
 	} else if (rq->req.op == BLKIF_OP_READ && xbb_copy(rq, true)) {
-		vbd->stats.io_errors++;
+		ring->stats.io_errors++;
 		status = BLKIF_RSP_ERROR;
 	}
 	xbb_respond(ring, rq->req.id, rq->req.op, status);
@@ -452,16 +497,16 @@ static void xbb_dispatch(struct xbb_ring *ring, struct xbb_req *rq)
 	const char *why = "";
 	int err;
 
-	err = xsplit_blk_check(r, &vbd->lim, &why);
+	err = xsplit_blk_check(r, &ring->lim, &why);
 	if (!err && r->op == BLKIF_OP_INDIRECT) {
 		err = xbb_fetch_indirect(ring, rq);
 		if (err)
 			why = "indirect page not readable";
 		else
-			err = xsplit_blk_check(r, &vbd->lim, &why);
+			err = xsplit_blk_check(r, &ring->lim, &why);
 	}
 	if (err) {
-		vbd->stats.bad_req++;
+		ring->stats.bad_req++;
 		xbb_log(vbd, "request %llu (op %u, %u segments, sector %llu) refused: %s",
 			r->id, r->op, r->nr_segments, r->sector, why);
 		/*
@@ -469,13 +514,13 @@ static void xbb_dispatch(struct xbb_ring *ring, struct xbb_req *rq)
 		 * operation it wraps, as for the in-tree backend; where we
 		 * never offered indirect requests, we answer what was sent.
 		 */
-		if (r->op == BLKIF_OP_INDIRECT && vbd->lim.max_indirect_segs)
+		if (r->op == BLKIF_OP_INDIRECT && ring->lim.max_indirect_segs)
 			r->op = r->indirect_op;
 		xbb_respond(ring, r->id, r->op, xsplit_blk_rsp_status(err));
 		xbb_put_slot(ring, rq);
 		return;
 	}
-	xbb_count(vbd, r);
+	xbb_count(ring, r);
 
 	if (r->op == BLKIF_OP_WRITE_BARRIER) {
 		/* Everything taken before it completes first; nothing after. */
@@ -528,7 +573,7 @@ static bool xbb_consume(struct xbb_ring *ring)
 		while (back->req_cons != rp && !ring->fence && !ring->stalled) {
 			if (list_empty(&ring->free)) {
 				/* Cannot happen after the check above. */
-				ring->vbd->stats.oo_req++;
+				ring->stats.oo_req++;
 				return took;
 			}
 			memcpy(&wire, RING_GET_REQUEST(back, back->req_cons),
@@ -540,6 +585,7 @@ static bool xbb_consume(struct xbb_ring *ring)
 			list_del(&rq->node);
 			ring->inflight++;
 			rq->bio_status = BLK_STS_OK;
+			rq->admitted = false;
 			xbb_parse(&rq->req, &wire);
 			xbb_dispatch(ring, rq);
 			took = true;
@@ -570,8 +616,20 @@ static void xbb_retry_stalled(struct xbb_ring *ring)
 {
 	struct xbb_req *rq = ring->stalled;
 
-	if (rq && !xbb_start(rq))
+	if (!rq || time_before(jiffies, ring->stall_until))
+		return;
+	if (xbb_admit(ring, rq) && !xbb_start(rq))
 		ring->stalled = NULL;
+}
+
+/* How long the thread may sleep with nothing to do. */
+static long xbb_idle_timeout(struct xbb_ring *ring)
+{
+	if (!ring->stalled)
+		return XBB_RESIZE_POLL;
+	if (time_before(jiffies, ring->stall_until))
+		return ring->stall_until - jiffies;
+	return XBB_STALL_POLL;
 }
 
 static bool xbb_has_work(struct xbb_ring *ring)
@@ -595,12 +653,16 @@ static void xbb_check_resize(struct xbb_ring *ring)
 	struct xbb_vbd *vbd = ring->vbd;
 	u64 now = bdev_nr_sectors(vbd->bdev);
 
-	if (now == vbd->lim.sectors)
+	if (now == ring->lim.sectors)
 		return;
-	dev_info(&vbd->xdev->dev, "disk %pg resized from %llu to %llu sectors; telling domain %d\n",
-		 vbd->bdev, vbd->lim.sectors, now, vbd->xdev->otherend_id);
-	vbd->lim.sectors = now;
-	xbb_announce_size(vbd);
+	/* Every ring judges by the new size; the first one tells. */
+	if (!ring->index) {
+		dev_info(&vbd->xdev->dev, "disk %pg resized from %llu to %llu sectors; telling domain %d\n",
+			 vbd->bdev, ring->lim.sectors, now,
+			 vbd->xdev->otherend_id);
+		xbb_announce_size(vbd, now);
+	}
+	ring->lim.sectors = now;
 }
 
 static int xbb_ring_thread(void *arg)
@@ -613,8 +675,7 @@ static int xbb_ring_thread(void *arg)
 		/* An idle ring still looks at the disk's size now and then. */
 		wait_event_interruptible_timeout(ring->wq, xbb_has_work(ring) ||
 						 kthread_should_stop(),
-						 ring->stalled ? XBB_STALL_POLL :
-						 XBB_RESIZE_POLL);
+						 xbb_idle_timeout(ring));
 		xbb_check_resize(ring);
 		kicked = test_and_clear_bit(XBB_KICKED, &ring->flags);
 		do {
@@ -664,7 +725,7 @@ static irqreturn_t xbb_event(int irq, void *dev_id)
 {
 	struct xbb_ring *ring = dev_id;
 
-	ring->vbd->stats.events++;
+	ring->stats.events++;
 	set_bit(XBB_EOI_DUE, &ring->flags);
 	set_bit(XBB_KICKED, &ring->flags);
 	wake_up(&ring->wq);
@@ -679,6 +740,8 @@ static void xbb_ring_free(struct xbb_ring *ring)
 		__free_page(page);
 	if (ring->ind_page)
 		__free_page(ring->ind_page);
+	xbb_pgnt_unmap_all(ring);
+	kvfree(ring->copy_chunk);
 	kvfree(ring->copy);
 	kvfree(ring->chunks);
 	kvfree(ring->slots);
@@ -695,8 +758,11 @@ static int xbb_ring_alloc(struct xbb_ring *ring)
 				GFP_KERNEL);
 	ring->copy = kvcalloc(XSPLIT_BLK_MAX_CHUNKS, sizeof(*ring->copy),
 			      GFP_KERNEL);
+	ring->copy_chunk = kvcalloc(XSPLIT_BLK_MAX_CHUNKS,
+				    sizeof(*ring->copy_chunk), GFP_KERNEL);
 	ring->ind_page = alloc_page(GFP_KERNEL);
-	if (!ring->slots || !ring->chunks || !ring->copy || !ring->ind_page)
+	if (!ring->slots || !ring->chunks || !ring->copy ||
+	    !ring->copy_chunk || !ring->ind_page)
 		return -ENOMEM;
 	for (i = 0; i < ring->size; i++) {
 		ring->slots[i].ring = ring;
@@ -705,16 +771,22 @@ static int xbb_ring_alloc(struct xbb_ring *ring)
 	return 0;
 }
 
-int xbb_ring_connect(struct xbb_vbd *vbd, const grant_ref_t *refs,
-		     unsigned int nr_refs, evtchn_port_t port)
+struct xbb_ring *xbb_ring_connect(struct xbb_vbd *vbd, unsigned int index,
+				  const grant_ref_t *refs,
+				  unsigned int nr_refs, evtchn_port_t port,
+				  bool persistent)
 {
 	struct xbb_ring *ring;
 	int ret;
 
 	ring = kzalloc(sizeof(*ring), GFP_KERNEL);
 	if (!ring)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	ring->vbd = vbd;
+	ring->persistent = persistent;
+	ring->pgnts = RB_ROOT;
+	ring->index = index;
+	ring->lim = vbd->lim;
 	ring->size = __CONST_RING_SIZE(blkif, XEN_PAGE_SIZE * nr_refs);
 	init_waitqueue_head(&ring->wq);
 	spin_lock_init(&ring->done_lock);
@@ -732,34 +804,41 @@ int xbb_ring_connect(struct xbb_vbd *vbd, const grant_ref_t *refs,
 	BACK_RING_INIT(&ring->back, (struct blkif_sring *)ring->chan.ring,
 		       XEN_PAGE_SIZE * nr_refs);
 
-	ring->task = kthread_run(xbb_ring_thread, ring, "xsblk-%d-%s",
+	ring->task = kthread_run(xbb_ring_thread, ring, "xsblk-%d-%s-%u",
 				 vbd->xdev->otherend_id,
-				 strrchr(vbd->xdev->nodename, '/') + 1);
+				 strrchr(vbd->xdev->nodename, '/') + 1, index);
 	if (IS_ERR(ring->task)) {
 		ret = PTR_ERR(ring->task);
 		xsplit_be_chan_disconnect(vbd->xdev, &ring->chan, ring);
 		goto fail;
 	}
-	vbd->ring = ring;
 	/* Requests the frontend queued before binding raised no event. */
 	set_bit(XBB_KICKED, &ring->flags);
 	wake_up(&ring->wq);
-	return 0;
+	return ring;
 
 fail:
 	xbb_ring_free(ring);
-	return ret;
+	return ERR_PTR(ret);
 }
 
-void xbb_ring_disconnect(struct xbb_vbd *vbd)
+static void xbb_stats_add(struct xbb_stats *to, const struct xbb_stats *from)
 {
-	struct xbb_ring *ring = vbd->ring;
+	const u64 *f = (const u64 *)from;
+	u64 *t = (u64 *)to;
+	unsigned int i;
 
-	if (!ring)
-		return;
+	BUILD_BUG_ON(sizeof(*to) % sizeof(u64));
+	for (i = 0; i < sizeof(*to) / sizeof(u64); i++)
+		t[i] += f[i];
+}
+
+/* Stop @ring, answer what it started, unmap it; its counts stay. */
+void xbb_ring_disconnect(struct xbb_vbd *vbd, struct xbb_ring *ring)
+{
 	/* Returns once every bio is back and answered. */
 	kthread_stop(ring->task);
 	xsplit_be_chan_disconnect(vbd->xdev, &ring->chan, ring);
-	vbd->ring = NULL;
+	xbb_stats_add(&vbd->stats, &ring->stats);
 	xbb_ring_free(ring);
 }

@@ -11,9 +11,9 @@
  * go to Connected.
  *
  * We offer rings of up to 2^max_ring_page_order pages ("ring-page-order",
- * "ring-ref%u") and indirect requests. Not offered yet, so frontends fall
- * back: several queues, persistent grants, secure discard; the 32-bit ring
- * ABI is refused.
+ * "ring-ref%u"), up to max_queues queues ("multi-queue-num-queues", each
+ * queue's keys in "queue-N/"), indirect requests and persistent grants.
+ * Not offered yet: secure discard; the 32-bit ring ABI is refused.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -154,6 +154,9 @@ again:
 	if (!ret && lim->discard)
 		ret = xenbus_printf(xbt, xdev->nodename, "discard-alignment",
 				    "%u", bdev_discard_alignment(vbd->bdev));
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename, "feature-persistent",
+				    "%d", xbb_feature_persistent);
 	if (!ret && lim->max_indirect_segs)
 		ret = xenbus_printf(xbt, xdev->nodename,
 				    "feature-max-indirect-segments", "%u",
@@ -185,7 +188,7 @@ again:
  * with the value it already has, which fires the frontend's watch on our
  * state; blkfront then re-reads the size.
  */
-void xbb_announce_size(struct xbb_vbd *vbd)
+void xbb_announce_size(struct xbb_vbd *vbd, u64 sectors)
 {
 	struct xenbus_device *xdev = vbd->xdev;
 	struct xenbus_transaction xbt;
@@ -195,8 +198,7 @@ again:
 	ret = xenbus_transaction_start(&xbt);
 	if (ret)
 		goto fail;
-	ret = xenbus_printf(xbt, xdev->nodename, "sectors", "%llu",
-			    vbd->lim.sectors);
+	ret = xenbus_printf(xbt, xdev->nodename, "sectors", "%llu", sectors);
 	if (!ret)
 		ret = xenbus_printf(xbt, xdev->nodename, "state", "%d",
 				    xdev->state);
@@ -214,18 +216,69 @@ fail:
 		 xdev->otherend_id, ret);
 }
 
-/* Connect once the disk is open and the frontend has offered its ring. */
+static void xbb_disconnect_rings(struct xbb_vbd *vbd)
+{
+	unsigned int i;
+
+	for (i = 0; i < vbd->nr_rings; i++)
+		xbb_ring_disconnect(vbd, vbd->rings[i]);
+	kfree(vbd->rings);
+	vbd->rings = NULL;
+	vbd->nr_rings = 0;
+}
+
+/* Map every queue's ring: its refs and port, in queue-N/ when several. */
+static int xbb_connect_rings(struct xbb_vbd *vbd, unsigned int nr_queues,
+			     unsigned int order, bool persistent)
+{
+	grant_ref_t refs[1 << XBB_MAX_RING_ORDER];
+	struct xenbus_device *xdev = vbd->xdev;
+	struct xbb_ring *ring;
+	evtchn_port_t port;
+	char dir[16];
+	int ret;
+
+	vbd->rings = kcalloc(nr_queues, sizeof(*vbd->rings), GFP_KERNEL);
+	if (!vbd->rings)
+		return -ENOMEM;
+	while (vbd->nr_rings < nr_queues) {
+		snprintf(dir, sizeof(dir), "queue-%u", vbd->nr_rings);
+		ret = xsplit_be_read_frontend_dir(xdev, nr_queues > 1 ? dir : NULL,
+						  "ring-ref", 1 << order, refs,
+						  &port);
+		if (ret) {
+			xenbus_dev_fatal(xdev, ret, "reading the ring-ref of %u page(s) and event-channel of %s%s%s",
+					 1 << order, xdev->otherend,
+					 nr_queues > 1 ? "/" : "",
+					 nr_queues > 1 ? dir : "");
+			goto fail;
+		}
+		ring = xbb_ring_connect(vbd, vbd->nr_rings, refs, 1 << order,
+					port, persistent);
+		if (IS_ERR(ring)) {
+			ret = PTR_ERR(ring);
+			goto fail;
+		}
+		vbd->rings[vbd->nr_rings++] = ring;
+	}
+	return 0;
+
+fail:
+	xbb_disconnect_rings(vbd);
+	return ret;
+}
+
+/* Connect once the disk is open and the frontend has offered its rings. */
 static void xbb_connect(struct xbb_vbd *vbd)
 {
 	struct xenbus_device *xdev = vbd->xdev;
-	grant_ref_t refs[1 << XBB_MAX_RING_ORDER];
 	enum xenbus_state fe_state;
-	unsigned int order;
-	evtchn_port_t port;
+	unsigned int order, nr_queues, fe_persistent;
+	bool persistent;
 	int ret;
 
 	mutex_lock(&vbd->lock);
-	if (vbd->ring || !vbd->bdev || xdev->state != XenbusStateInitWait)
+	if (vbd->rings || !vbd->bdev || xdev->state != XenbusStateInitWait)
 		goto out;
 	fe_state = xenbus_read_driver_state(xdev->otherend);
 	if (fe_state != XenbusStateInitialised &&
@@ -243,20 +296,26 @@ static void xbb_connect(struct xbb_vbd *vbd)
 				 order, xbb_max_ring_order);
 		goto out;
 	}
-	ret = xsplit_be_read_frontend(xdev, "ring-ref", 1 << order, refs,
-				      &port);
-	if (ret) {
-		xenbus_dev_fatal(xdev, ret, "reading the ring-ref of %u page(s) and event-channel of %s",
-				 1 << order, xdev->otherend);
+	/* Absent: one queue, its keys in the frontend's own directory. */
+	if (xenbus_scanf(XBT_NIL, xdev->otherend, "multi-queue-num-queues",
+			 "%u", &nr_queues) != 1)
+		nr_queues = 1;
+	if (!nr_queues || nr_queues > xbb_max_queues) {
+		xenbus_dev_fatal(xdev, -EINVAL, "multi-queue-num-queues %u not in 1..%u",
+				 nr_queues, xbb_max_queues);
 		goto out;
 	}
-	ret = xbb_ring_connect(vbd, refs, 1 << order, port);
-	if (ret)
+	/* Both ends must offer it; blkfront reads ours once we connect. */
+	if (xenbus_scanf(XBT_NIL, xdev->otherend, "feature-persistent", "%u",
+			 &fe_persistent) != 1)
+		fe_persistent = 0;
+	persistent = xbb_feature_persistent && fe_persistent == 1;
+	if (xbb_connect_rings(vbd, nr_queues, order, persistent))
 		goto out;
 	ret = xbb_write_disk_info(vbd);
 	if (ret) {
 		xenbus_dev_fatal(xdev, ret, "writing disk information");
-		xbb_ring_disconnect(vbd);
+		xbb_disconnect_rings(vbd);
 		goto out;
 	}
 	/*
@@ -266,8 +325,9 @@ static void xbb_connect(struct xbb_vbd *vbd)
 	 */
 	__module_get(THIS_MODULE);
 	xenbus_switch_state(xdev, XenbusStateConnected);
-	dev_info(&xdev->dev, "connected to domain %d (ring of %u page(s), %u slots)\n",
-		 xdev->otherend_id, 1 << order, vbd->ring->size);
+	dev_info(&xdev->dev, "connected to domain %d (%u queue(s), ring of %u page(s), %u slots%s)\n",
+		 xdev->otherend_id, nr_queues, 1 << order,
+		 vbd->rings[0]->size, persistent ? ", persistent grants" : "");
 out:
 	mutex_unlock(&vbd->lock);
 }
@@ -277,8 +337,8 @@ static void xbb_disconnect(struct xbb_vbd *vbd)
 	const struct xbb_stats *st = &vbd->stats;
 
 	mutex_lock(&vbd->lock);
-	if (vbd->ring) {
-		xbb_ring_disconnect(vbd);
+	if (vbd->rings) {
+		xbb_disconnect_rings(vbd);
 		dev_info(&vbd->xdev->dev, "disconnected from domain %d: %llu reads, %llu writes, %llu flushes, %llu discards, %llu refused, %llu I/O errors\n",
 			 vbd->xdev->otherend_id, st->rd_req, st->wr_req,
 			 st->flush_req + st->barrier_req, st->discard_req,
@@ -329,13 +389,27 @@ static void xbb_frontend_changed(struct xenbus_device *xdev,
 	}
 }
 
+/* A counter: the rings since disconnected plus the live ones. */
+static u64 xbb_stat(struct xbb_vbd *vbd, size_t offset)
+{
+	u64 sum;
+	unsigned int i;
+
+	mutex_lock(&vbd->lock);
+	sum = *(u64 *)((char *)&vbd->stats + offset);
+	for (i = 0; i < vbd->nr_rings; i++)
+		sum += READ_ONCE(*(u64 *)((char *)&vbd->rings[i]->stats + offset));
+	mutex_unlock(&vbd->lock);
+	return sum;
+}
+
 #define XBB_STAT_ATTR(field)						\
 static ssize_t field##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
 {									\
-	struct xbb_vbd *vbd = dev_get_drvdata(dev);			\
-									\
-	return sysfs_emit(buf, "%llu\n", READ_ONCE(vbd->stats.field));	\
+	return sysfs_emit(buf, "%llu\n",				\
+			  xbb_stat(dev_get_drvdata(dev),		\
+				   offsetof(struct xbb_stats, field)));	\
 }									\
 static DEVICE_ATTR_RO(field)
 
@@ -352,19 +426,19 @@ XBB_STAT_ATTR(bad_req);
 XBB_STAT_ATTR(io_errors);
 XBB_STAT_ATTR(oo_req);
 XBB_STAT_ATTR(events);
+XBB_STAT_ATTR(throttled);
+XBB_STAT_ATTR(persistent_hits);
 
 static ssize_t inflight_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
 	struct xbb_vbd *vbd = dev_get_drvdata(dev);
-	struct xbb_ring *ring;
-	unsigned int n = 0;
+	unsigned int i, n = 0;
 
-	/* The ring only goes away under the lock. */
+	/* Rings only go away under the lock. */
 	mutex_lock(&vbd->lock);
-	ring = vbd->ring;
-	if (ring)
-		n = READ_ONCE(ring->inflight);
+	for (i = 0; i < vbd->nr_rings; i++)
+		n += READ_ONCE(vbd->rings[i]->inflight);
 	mutex_unlock(&vbd->lock);
 	return sysfs_emit(buf, "%u\n", n);
 }
@@ -384,6 +458,8 @@ static struct attribute *xbb_stat_attrs[] = {
 	&dev_attr_io_errors.attr,
 	&dev_attr_oo_req.attr,
 	&dev_attr_events.attr,
+	&dev_attr_throttled.attr,
+	&dev_attr_persistent_hits.attr,
 	&dev_attr_inflight.attr,
 	NULL
 };
@@ -391,6 +467,83 @@ static struct attribute *xbb_stat_attrs[] = {
 static const struct attribute_group xbb_stat_group = {
 	.name = "statistics",
 	.attrs = xbb_stat_attrs,
+};
+
+static ssize_t xbb_limit_show(struct device *dev, char *buf, bool bytes)
+{
+	struct xbb_vbd *vbd = dev_get_drvdata(dev);
+	u64 v;
+
+	spin_lock(&vbd->limit.lock);
+	v = bytes ? vbd->limit.bps : vbd->limit.iops;
+	spin_unlock(&vbd->limit.lock);
+	return sysfs_emit(buf, "%llu\n", v);
+}
+
+static ssize_t xbb_limit_store(struct device *dev, const char *buf,
+			       size_t count, bool bytes)
+{
+	struct xbb_vbd *vbd = dev_get_drvdata(dev);
+	u64 v, iops, bps;
+	int ret;
+
+	ret = kstrtou64(buf, 0, &v);
+	if (ret)
+		return ret;
+	spin_lock(&vbd->limit.lock);
+	iops = bytes ? vbd->limit.iops : v;
+	bps = bytes ? v : vbd->limit.bps;
+	spin_unlock(&vbd->limit.lock);
+	ret = xbb_limit_set(vbd, iops, bps);
+	if (ret)
+		return ret;
+	dev_info(dev, "I/O limit set: %llu requests/s, %llu bytes/s (0: none)\n",
+		 iops, bps);
+	return count;
+}
+
+static ssize_t iops_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return xbb_limit_show(dev, buf, false);
+}
+
+static ssize_t iops_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	return xbb_limit_store(dev, buf, count, false);
+}
+static DEVICE_ATTR_RW(iops);
+
+static ssize_t bytes_per_sec_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return xbb_limit_show(dev, buf, true);
+}
+
+static ssize_t bytes_per_sec_store(struct device *dev,
+				   struct device_attribute *attr,
+				   const char *buf, size_t count)
+{
+	return xbb_limit_store(dev, buf, count, true);
+}
+static DEVICE_ATTR_RW(bytes_per_sec);
+
+static struct attribute *xbb_limit_attrs[] = {
+	&dev_attr_iops.attr,
+	&dev_attr_bytes_per_sec.attr,
+	NULL
+};
+
+static const struct attribute_group xbb_limit_group = {
+	.name = "limits",
+	.attrs = xbb_limit_attrs,
+};
+
+static const struct attribute_group *xbb_groups[] = {
+	&xbb_stat_group,
+	&xbb_limit_group,
+	NULL
 };
 
 static int xbb_probe(struct xenbus_device *xdev,
@@ -409,12 +562,17 @@ static int xbb_probe(struct xenbus_device *xdev,
 	ratelimit_set_flags(&vbd->log_rs, RATELIMIT_MSG_ON_RELEASE);
 	dev_set_drvdata(&xdev->dev, vbd);
 
-	ret = sysfs_create_group(&xdev->dev.kobj, &xbb_stat_group);
+	xbb_limit_init(&vbd->limit);
+	ret = sysfs_create_groups(&xdev->dev.kobj, xbb_groups);
 	if (ret)
 		goto fail;
-	/* blkfront reads it when it sees InitWait: write it first. */
+	/* blkfront reads these when it sees InitWait: write them first. */
 	ret = xenbus_printf(XBT_NIL, xdev->nodename, "max-ring-page-order",
 			    "%u", xbb_max_ring_order);
+	if (!ret)
+		ret = xenbus_printf(XBT_NIL, xdev->nodename,
+				    "multi-queue-max-queues", "%u",
+				    xbb_max_queues);
 	if (ret)
 		goto fail_sysfs;
 	ret = xenbus_switch_state(xdev, XenbusStateInitWait);
@@ -426,11 +584,18 @@ static int xbb_probe(struct xenbus_device *xdev,
 	if (ret)
 		goto fail_sysfs;
 	vbd->watching = true;
-	/* The watch fires once when set: that opens a disk already named. */
+	/* Watches fire once when set: that opens a disk already named. */
+	ret = xbb_limit_watch(vbd);
+	if (ret)
+		goto fail_watch;
+	vbd->limit_watching = true;
 	return 0;
 
+fail_watch:
+	unregister_xenbus_watch(&vbd->pdev_watch);
+	kfree(vbd->pdev_watch.node);
 fail_sysfs:
-	sysfs_remove_group(&xdev->dev.kobj, &xbb_stat_group);
+	sysfs_remove_groups(&xdev->dev.kobj, xbb_groups);
 fail:
 	dev_set_drvdata(&xdev->dev, NULL);
 	kfree(vbd);
@@ -445,8 +610,12 @@ static void xbb_remove(struct xenbus_device *xdev)
 		unregister_xenbus_watch(&vbd->pdev_watch);
 		kfree(vbd->pdev_watch.node);
 	}
+	if (vbd->limit_watching) {
+		unregister_xenbus_watch(&vbd->limit_watch);
+		kfree(vbd->limit_watch.node);
+	}
 	xbb_disconnect(vbd);
-	sysfs_remove_group(&xdev->dev.kobj, &xbb_stat_group);
+	sysfs_remove_groups(&xdev->dev.kobj, xbb_groups);
 	mutex_lock(&vbd->lock);
 	xbb_close_bdev(vbd);
 	mutex_unlock(&vbd->lock);

@@ -10,30 +10,42 @@
 
 #include <xsplit/xenbus_be.h>
 
-int xsplit_be_read_frontend(struct xenbus_device *xdev, const char *ref_key,
-			    unsigned int nr_refs, grant_ref_t *refs,
-			    evtchn_port_t *port)
+int xsplit_be_read_frontend_dir(struct xenbus_device *xdev, const char *dir,
+				const char *ref_key, unsigned int nr_refs,
+				grant_ref_t *refs, evtchn_port_t *port)
 {
-	char key[32];
+	char key[48];
+	const char *sep = dir ? "/" : "";
 	unsigned int i;
 	int n;
 
+	if (!dir)
+		dir = "";
 	if (!nr_refs || nr_refs > XSPLIT_BE_MAX_REFS)
 		return -EINVAL;
 
 	for (i = 0; i < nr_refs; i++) {
 		if (nr_refs == 1)
-			strscpy(key, ref_key, sizeof(key));
+			snprintf(key, sizeof(key), "%s%s%s", dir, sep, ref_key);
 		else
-			snprintf(key, sizeof(key), "%s%u", ref_key, i);
+			snprintf(key, sizeof(key), "%s%s%s%u", dir, sep, ref_key, i);
 		n = xenbus_scanf(XBT_NIL, xdev->otherend, key, "%u", &refs[i]);
 		if (n != 1)
 			return n < 0 ? n : -EINVAL;
 	}
-	n = xenbus_scanf(XBT_NIL, xdev->otherend, "event-channel", "%u", port);
+	snprintf(key, sizeof(key), "%s%sevent-channel", dir, sep);
+	n = xenbus_scanf(XBT_NIL, xdev->otherend, key, "%u", port);
 	if (n != 1)
 		return n < 0 ? n : -EINVAL;
 	return 0;
+}
+
+int xsplit_be_read_frontend(struct xenbus_device *xdev, const char *ref_key,
+			    unsigned int nr_refs, grant_ref_t *refs,
+			    evtchn_port_t *port)
+{
+	return xsplit_be_read_frontend_dir(xdev, NULL, ref_key, nr_refs, refs,
+					   port);
 }
 
 int xsplit_be_chan_connect(struct xenbus_device *xdev,

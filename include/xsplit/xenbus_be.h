@@ -34,6 +34,14 @@ int xsplit_be_read_frontend(struct xenbus_device *xdev, const char *ref_key,
 			    evtchn_port_t *port);
 
 /*
+ * The same under the frontend's subdirectory @dir (e.g. "queue-1" of a
+ * multi-queue block frontend); NULL means the frontend's own directory.
+ */
+int xsplit_be_read_frontend_dir(struct xenbus_device *xdev, const char *dir,
+				const char *ref_key, unsigned int nr_refs,
+				grant_ref_t *refs, evtchn_port_t *port);
+
+/*
  * Map @nr_refs pages granted by the other end and bind @port with a
  * late-EOI handler (the handler must call xen_irq_lateeoi(), which is
  * what stops an event storm from a frontend occupying a CPU). On failure
