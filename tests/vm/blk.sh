@@ -7,17 +7,21 @@
 #    kernel's xen-blkfront; data both ways, compared by checksum.
 # 2. Ours: xsplit-blkback serves three disks to one guest's stock
 #    xen-blkfront, each backed by a different dom0 driver: the nvme disk,
-#    a loop device on a tmpfs file and a brd ramdisk. The guest reads
-#    random ranges dom0 filled and writes random ranges, half O_DIRECT and
-#    half through its page cache, with blkfront's defaults (indirect
-#    requests, one-page ring); dom0 checks every range on the backing
-#    device, sees the flush and the discard arrive there, detaches and
-#    re-attaches a disk three times, grows it under the running guest, and
-#    cannot rmmod our backend while a guest is connected.
-# 3. A guest on our disks, its blkfront on a 16-page ring without indirect
-#    requests, survives xl save / xl restore with its data, and
-#    is then destroyed with I/O in flight on two disks: every vbd and ring
-#    thread goes, and the module unloads and reloads.
+#    a loop device on a tmpfs file and a brd ramdisk. blkfront runs with
+#    its defaults (indirect requests, persistent grants, one-page rings)
+#    on two queues (the guest has 2 vCPUs). The guest reads random ranges
+#    dom0 filled and writes random ranges, half O_DIRECT and half through
+#    its page cache; dom0 checks every range on the backing device, sees
+#    the flush and the discard arrive there, detaches and re-attaches a
+#    disk three times, grows it under the running guest, and cannot rmmod
+#    our backend while a guest is connected.
+# 3. A guest whose blkfront runs on one queue (1 vCPU) of a 16-page ring
+#    without indirect requests or persistent grants gets I/O errors where
+#    its backing device fails them (a dm error target), survives xl save /
+#    xl restore with its data, runs slower on a disk under an I/O limit
+#    (set through xenstore and sysfs) than on one without, and is then
+#    destroyed with I/O in flight on two disks: every vbd and ring thread
+#    goes, and the module unloads and reloads.
 
 . /xsplit/tests/lib/vm.sh
 
@@ -73,7 +77,7 @@ flushes_before=$(awk '{ print $16 }' /sys/block/$(basename "$disk")/stat)
 discards_before=$(awk '{ print $12 }' /sys/block/$(basename "$disk")/stat)
 
 spec() { echo "'format=raw, vdev=$1, access=rw, $HOTPLUG, target=${backing[$1]}'"; }
-name=$($DOMU --bg --timeout 400 --bin dd \
+name=$($DOMU --bg --timeout 400 --bin dd --cfg "vcpus = 2" \
 	--cfg "disk = [$(spec xvda), $(spec xvdb), $(spec xvdc)]" \
 	$XS/tests/vm/guest/blk-data.sh xvda xvdb xvdc)
 check "guest with three of our disks created" test -n "$name" || finish
@@ -83,8 +87,10 @@ check "guest did its I/O (READY)" $DOMU --timeout 300 --expect "$name" '^READY'
 ind=$(cat $(vbd_of 51712)/statistics/indirect_req)
 check "blkfront's defaults: indirect requests served (${ind:-none})" test "${ind:-0}" -gt 0
 for dev in 51712 51728 51744; do
-	check "vbd $dev: connected with a one-page ring" \
-		sh -c "dmesg | grep -q 'vbd-$domid-$dev: connected to domain $domid (ring of 1 page(s), 32 slots)'"
+	check "vbd $dev: 2 queues (2 vCPUs), each a one-page ring, persistent grants" \
+		sh -c "dmesg | grep -q 'vbd-$domid-$dev: connected to domain $domid (2 queue(s), ring of 1 page(s), 32 slots, persistent grants)'"
+	hits=$(cat $(vbd_of $dev)/statistics/persistent_hits)
+	check "vbd $dev: data moved through kept mappings (${hits:-none} segments)" test "${hits:-0}" -gt 0
 done
 log=$(tr -d '\r' <"/var/log/xen/console/guest-$name.log")
 for d in xvda xvdb xvdc; do
@@ -155,18 +161,39 @@ check "guest gone: every vbd disconnected" \
 	sh -c "test \$(dmesg | grep -c 'xsplit-blkback vbd-$domid-.*: disconnected from domain $domid') -ge 6"
 # ---- 3. xl save / xl restore, then destroyed in the middle of I/O ------
 spec1="'format=raw, vdev=xvda, access=rw, $HOTPLUG, target=$disk'"
-name=$($DOMU --bg --timeout 600 --bin dd --no-load xen-blkfront --cfg "disk = [$spec1]" \
+# xvdc: 32 MiB of the loop device whose middle 8 MiB fail every I/O.
+printf '%s\n' "0 16384 linear $loop 0" "16384 16384 error" \
+	"32768 32768 linear $loop 32768" >/tmp/bad.table
+check "dm device with a failing range" dmsetup create xsplit-bad /tmp/bad.table
+spec3="'format=raw, vdev=xvdc, access=rw, $HOTPLUG, target=/dev/mapper/xsplit-bad'"
+name=$($DOMU --bg --timeout 600 --bin dd --no-load xen-blkfront --cfg "disk = [$spec1, $spec3]" \
 	$XS/tests/vm/guest/blk-save.sh)
 check "save guest created" test -n "$name" || finish
 check "guest wrote its first pattern" $DOMU --timeout 120 --expect "$name" '^SAVE-ME'
 # Their progress lines are only worth reading when they fail.
 domid=$(xl domid "$name")
 check "blkfront with max_ring_page_order=4: a 16-page ring" \
-	sh -c "dmesg | grep -q 'vbd-$domid-51712: connected to domain $domid (ring of 16 page(s), 512 slots)'"
+	sh -c "dmesg | grep -q 'vbd-$domid-51712: connected to domain $domid (1 queue(s), ring of 16 page(s), 512 slots)$'"
+log=$(tr -d '\r' <"/var/log/xen/console/guest-$name.log")
+for l in "bad read failed" "bad write failed" "good read ok"; do
+	check "backing device errors: $l" grep -qx "$l" <<<"$log"
+done
+check "the device's errors were counted" \
+	test "$(cat /sys/bus/xen-backend/devices/vbd-$domid-51744/statistics/io_errors)" -ge 2
+check "and logged naming the vbd and the domain" \
+	sh -c "dmesg | grep -q 'vbd-$domid-51744: domain $domid: request [0-9]* (op [01], sector 24576): I/O error -5'"
+bad_domid=$domid
 check "xl save" sh -c "xl save $name /tmp/xsplit-save.img >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; false; }"
 check "xl restore" sh -c "xl restore /tmp/xsplit-save.img >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; false; }"
 rm -f /tmp/xsplit-save.img
 domid=$(xl domid "$name")
+# I/O limits on xvda: requests/s through xenstore, bytes/s through sysfs.
+vbd=/sys/bus/xen-backend/devices/vbd-$domid-51712
+check "limit-iops 50 through xenstore" xenstore-write /local/domain/0/backend/vbd/$domid/51712/limit-iops 50
+check "limits/bytes_per_sec 1 MiB/s through sysfs" sh -c "echo 1048576 >$vbd/limits/bytes_per_sec"
+n=0
+while [ "$(cat $vbd/limits/iops)" != 50 ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+check_eq "limits/iops shows the xenstore value" 50 "$(cat $vbd/limits/iops)"
 check "xl block-attach after restore" xl block-attach "$name" "format=raw, vdev=xvdb, access=rw, $HOTPLUG, target=$ram"
 check "guest carries on after restore" $DOMU --timeout 120 --expect "$name" '^LOADED'
 log=$(tr -d '\r' <"/var/log/xen/console/guest-$name.log")
@@ -174,10 +201,24 @@ p1=$(sed -n 's/^before save //p' <<<"$log")
 check_eq "restored guest reads what it wrote before the save" "after restore $p1" "$(grep '^after restore [0-9a-f]' <<<"$log")"
 got=$(dd if="$disk" bs=1M skip=8 count=4 iflag=direct status=none | sha256sum | cut -d' ' -f1)
 check_eq "dom0 reads what the restored guest wrote" "$(grep '^after restore wrote' <<<"$log")" "after restore wrote $got"
+secs() { sed -n "s/^time $1 //p" <<<"$log"; }
+t_iops=$(secs "xvda 100x4k") t_bytes=$(secs "xvda 32x64k") t_free=$(secs "xvdb 100x4k")
+echo "  limited: 100 x 4 KiB in ${t_iops}s, 2 MiB in ${t_bytes}s; unlimited: 100 x 4 KiB in ${t_free}s"
+# 50/s with a burst of 5: 100 requests take about 1.9 s; 2 MiB at 1 MiB/s
+# with a burst of 0.1 s take about 1.9 s.
+check "50 requests/s: 100 reads took at least 1.5 s (${t_iops:-?})" awk -v t="${t_iops:-0}" 'BEGIN { exit !(t >= 1.5) }'
+check "1 MiB/s: 2 MiB took at least 1.5 s (${t_bytes:-?})" awk -v t="${t_bytes:-0}" 'BEGIN { exit !(t >= 1.5) }'
+check "the unlimited disk was faster (${t_free:-?} s)" awk -v a="${t_free:-99}" -v b="${t_iops:-0}" 'BEGIN { exit !(a < b) }'
+check "xvda counted throttled requests" test "$(cat $vbd/statistics/throttled)" -gt 0
+check_eq "xvdb was never throttled" 0 "$(cat /sys/bus/xen-backend/devices/vbd-$domid-51728/statistics/throttled)"
+check "limits lifted through sysfs" sh -c "echo 0 >$vbd/limits/iops && echo 0 >$vbd/limits/bytes_per_sec"
+check_eq "no limit left" "0 0" "$(cat $vbd/limits/iops) $(cat $vbd/limits/bytes_per_sec)"
 check "restored guest reconnected with a 16-page ring" \
-	sh -c "dmesg | grep -q 'vbd-$domid-51712: connected to domain $domid (ring of 16 page(s), 512 slots)'"
+	sh -c "dmesg | grep -q 'vbd-$domid-51712: connected to domain $domid (1 queue(s), ring of 16 page(s), 512 slots)$'"
 check_eq "max_indirect_segments=0: no indirect request" 0 \
 	"$(cat /sys/bus/xen-backend/devices/vbd-$domid-51712/statistics/indirect_req)"
+check_eq "feature_persistent=0: no persistent grant used" 0 \
+	"$(cat /sys/bus/xen-backend/devices/vbd-$domid-51712/statistics/persistent_hits)"
 check "restored guest's disk served by us" \
 	sh -c "readlink /sys/bus/xen-backend/devices/vbd-$domid-51712/driver | grep -q xsplit-blkback"
 check "xl destroy with I/O in flight on two disks" xl destroy "$name"
@@ -186,7 +227,10 @@ while ls /sys/bus/xen-backend/devices/ | grep -q "^vbd-$domid-" && [ $n -lt 100 
 check "both vbds of the destroyed guest are gone" sh -c "! ls /sys/bus/xen-backend/devices/ | grep -q '^vbd-$domid-'"
 check "no ring thread left behind" sh -c "! ps -e -o comm | grep -q '^xsblk-'"
 
-check_eq "no dmesg at warning level or above" "" "$(dmesg_warnings)"
+# The failing range's errors are the only warnings expected.
+check_eq "no other dmesg at warning level or above" "" \
+	"$(dmesg_warnings | grep -v "vbd-$bad_domid-51744: domain $bad_domid: request [0-9]* (op [01], sector 24576): I/O error -5")"
+dmsetup remove xsplit-bad
 check "rmmod xsplit-blkback once no guest is connected" rmmod $MOD
 check "and insmod again" insmod "$(ko_path blkback)"
 check "and rmmod again" rmmod $MOD
