@@ -8,8 +8,9 @@
 #   make demo      boot the test bed and show our modules serving a guest
 #   make testbed-shell   an interactive dom0 in the test bed
 #   make bench-pci       bench/pci: ours against the in-tree xen-pciback
+#   make bench-blk       bench/blk: fio on ours, the in-tree xen-blkback and dom0
 
-.PHONY: check demo deps testbed-shell bench-pci
+.PHONY: check demo deps testbed-shell bench-pci bench-blk
 
 deps:
 	$(TOP)/scripts/deps
@@ -26,3 +27,7 @@ testbed-shell: deps
 bench-pci: deps
 	$(MAKE) -C $(TOP) -s
 	$(TOP)/scripts/testbed --no-build --timeout 1200 run $(TOP)/bench/pci/run.sh
+
+bench-blk: deps
+	$(MAKE) -C $(TOP) -s
+	$(TOP)/scripts/testbed --no-build --timeout 1800 run $(TOP)/bench/blk/run.sh
