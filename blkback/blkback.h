@@ -66,6 +66,7 @@ struct xbb_ring {
 	struct xsplit_be_chan chan;
 	struct blkif_back_ring back;
 	unsigned int size;		/* RING_SIZE(), also the number of slots */
+	bool abi32;			/* the frontend's layout is x86_32-abi */
 	struct task_struct *task;
 	wait_queue_head_t wq;
 	unsigned long flags;
@@ -138,7 +139,7 @@ extern unsigned int xbb_max_queues;
 struct xbb_ring *xbb_ring_connect(struct xbb_vbd *vbd, unsigned int index,
 				  const grant_ref_t *refs,
 				  unsigned int nr_refs, evtchn_port_t port,
-				  bool persistent);
+				  bool persistent, bool abi32);
 void xbb_ring_disconnect(struct xbb_vbd *vbd, struct xbb_ring *ring);
 
 void xbb_announce_size(struct xbb_vbd *vbd, u64 sectors);

@@ -28,6 +28,7 @@
 #include <xsplit/ring_check.h>
 
 #include "blkback.h"
+#include "blkif_x86_32.h"
 
 /* How often an idle ring checks whether its disk changed size. */
 #define XBB_RESIZE_POLL		HZ
@@ -54,16 +55,36 @@ static void xbb_log(struct xbb_vbd *vbd, const char *fmt, ...)
  * copied in one go, so that no byte of the slot (padding included) keeps
  * what was there before: the frontend sees only what we meant to say.
  */
+/* Slot @idx of the shared ring, in the frontend's layout. */
+static void *xbb_slot(struct xbb_ring *ring, RING_IDX idx)
+{
+	idx &= ring->size - 1;
+	if (ring->abi32)
+		return &((struct blkif_x86_32_sring *)ring->back.sring)->ring[idx];
+	return &ring->back.sring->ring[idx];
+}
+
 static void xbb_respond(struct xbb_ring *ring, u64 id, u8 op, int status)
 {
-	struct blkif_response rsp;
+	void *slot = xbb_slot(ring, ring->back.rsp_prod_pvt);
 
-	memset(&rsp, 0, sizeof(rsp));
-	rsp.id = id;
-	rsp.operation = op;
-	rsp.status = status;
-	memcpy(RING_GET_RESPONSE(&ring->back, ring->back.rsp_prod_pvt), &rsp,
-	       sizeof(rsp));
+	if (ring->abi32) {
+		struct blkif_x86_32_response rsp;
+
+		memset(&rsp, 0, sizeof(rsp));
+		rsp.id = id;
+		rsp.operation = op;
+		rsp.status = status;
+		memcpy(slot, &rsp, sizeof(rsp));
+	} else {
+		struct blkif_response rsp;
+
+		memset(&rsp, 0, sizeof(rsp));
+		rsp.id = id;
+		rsp.operation = op;
+		rsp.status = status;
+		memcpy(slot, &rsp, sizeof(rsp));
+	}
 	ring->back.rsp_prod_pvt++;
 }
 
@@ -76,7 +97,65 @@ static void xbb_push_responses(struct xbb_ring *ring)
 		notify_remote_via_irq(ring->chan.irq);
 }
 
-/* Fill @r from the private copy @wire of a ring slot (native ABI). */
+/*
+ * A 32-bit guest's request, already copied off the ring, in the native
+ * layout: the same fields at other offsets.
+ */
+static void xbb_widen(struct blkif_request *n,
+		      const struct blkif_x86_32_request *w)
+{
+	memset(n, 0, sizeof(*n));
+	n->operation = w->operation;
+	switch (w->operation) {
+	case BLKIF_OP_READ:
+	case BLKIF_OP_WRITE:
+	case BLKIF_OP_WRITE_BARRIER:
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		n->u.rw.nr_segments = w->u.rw.nr_segments;
+		n->u.rw.handle = w->u.rw.handle;
+		n->u.rw.id = w->u.rw.id;
+		n->u.rw.sector_number = w->u.rw.sector_number;
+		memcpy(n->u.rw.seg, w->u.rw.seg, sizeof(n->u.rw.seg));
+		break;
+	case BLKIF_OP_DISCARD:
+		n->u.discard.flag = w->u.discard.flag;
+		n->u.discard.id = w->u.discard.id;
+		n->u.discard.sector_number = w->u.discard.sector_number;
+		n->u.discard.nr_sectors = w->u.discard.nr_sectors;
+		break;
+	case BLKIF_OP_INDIRECT:
+		n->u.indirect.indirect_op = w->u.indirect.indirect_op;
+		n->u.indirect.nr_segments = w->u.indirect.nr_segments;
+		n->u.indirect.id = w->u.indirect.id;
+		n->u.indirect.sector_number = w->u.indirect.sector_number;
+		n->u.indirect.handle = w->u.indirect.handle;
+		memcpy(n->u.indirect.indirect_grefs, w->u.indirect.indirect_grefs,
+		       sizeof(n->u.indirect.indirect_grefs));
+		break;
+	default:
+		n->u.other.id = w->u.other.id;
+		break;
+	}
+}
+
+/* Copy slot @idx off the ring, once, into @wire (native layout). */
+static void xbb_copy_request(struct xbb_ring *ring, RING_IDX idx,
+			     struct blkif_request *wire)
+{
+	struct blkif_x86_32_request w32;
+
+	if (ring->abi32) {
+		memcpy(&w32, xbb_slot(ring, idx), sizeof(w32));
+		/* Decide on the copy only, not on a second read. */
+		barrier();
+		xbb_widen(wire, &w32);
+	} else {
+		memcpy(wire, xbb_slot(ring, idx), sizeof(*wire));
+		barrier();
+	}
+}
+
+/* Fill @r from the private copy @wire of a ring slot (native layout). */
 static void xbb_parse(struct xsplit_blk_req *r, const struct blkif_request *wire)
 {
 	unsigned int i, n;
@@ -576,10 +655,7 @@ static bool xbb_consume(struct xbb_ring *ring)
 				ring->stats.oo_req++;
 				return took;
 			}
-			memcpy(&wire, RING_GET_REQUEST(back, back->req_cons),
-			       sizeof(wire));
-			/* Decide on the copy only, not on a second read. */
-			barrier();
+			xbb_copy_request(ring, back->req_cons, &wire);
 			back->req_cons++;
 			rq = list_first_entry(&ring->free, struct xbb_req, node);
 			list_del(&rq->node);
@@ -774,7 +850,7 @@ static int xbb_ring_alloc(struct xbb_ring *ring)
 struct xbb_ring *xbb_ring_connect(struct xbb_vbd *vbd, unsigned int index,
 				  const grant_ref_t *refs,
 				  unsigned int nr_refs, evtchn_port_t port,
-				  bool persistent)
+				  bool persistent, bool abi32)
 {
 	struct xbb_ring *ring;
 	int ret;
@@ -787,7 +863,10 @@ struct xbb_ring *xbb_ring_connect(struct xbb_vbd *vbd, unsigned int index,
 	ring->pgnts = RB_ROOT;
 	ring->index = index;
 	ring->lim = vbd->lim;
-	ring->size = __CONST_RING_SIZE(blkif, XEN_PAGE_SIZE * nr_refs);
+	ring->abi32 = abi32;
+	ring->size = abi32 ?
+		     __CONST_RING_SIZE(blkif_x86_32, XEN_PAGE_SIZE * nr_refs) :
+		     __CONST_RING_SIZE(blkif, XEN_PAGE_SIZE * nr_refs);
 	init_waitqueue_head(&ring->wq);
 	spin_lock_init(&ring->done_lock);
 	INIT_LIST_HEAD(&ring->done);
@@ -801,8 +880,13 @@ struct xbb_ring *xbb_ring_connect(struct xbb_vbd *vbd, unsigned int index,
 				     port, xbb_event, "xsplit-blkback", ring);
 	if (ret)
 		goto fail;
+	/*
+	 * The indices and the header are the same in both layouts; only the
+	 * slots differ (xbb_slot()), and so does their number.
+	 */
 	BACK_RING_INIT(&ring->back, (struct blkif_sring *)ring->chan.ring,
 		       XEN_PAGE_SIZE * nr_refs);
+	ring->back.nr_ents = ring->size;
 
 	ring->task = kthread_run(xbb_ring_thread, ring, "xsblk-%d-%s-%u",
 				 vbd->xdev->otherend_id,

@@ -13,7 +13,8 @@
  * We offer rings of up to 2^max_ring_page_order pages ("ring-page-order",
  * "ring-ref%u"), up to max_queues queues ("multi-queue-num-queues", each
  * queue's keys in "queue-N/"), indirect requests and persistent grants.
- * Not offered yet: secure discard; the 32-bit ring ABI is refused.
+ * The ring may be in the native or the 32-bit x86 layout ("protocol").
+ * Not offered yet: secure discard.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -108,20 +109,28 @@ static int xbb_open_bdev(struct xbb_vbd *vbd)
 	return 0;
 }
 
-/* Only the native layout is understood so far. */
-static int xbb_check_protocol(struct xbb_vbd *vbd)
+/*
+ * The ring layout the frontend uses: 0 native (also when it says nothing),
+ * 1 x86_32-abi; anything else is refused.
+ */
+static int xbb_read_protocol(struct xbb_vbd *vbd)
 {
 	struct xenbus_device *xdev = vbd->xdev;
 	char *proto;
-	int ret = 0;
+	int ret;
 
 	proto = xenbus_read(XBT_NIL, xdev->otherend, "protocol", NULL);
 	if (IS_ERR(proto))
-		return 0;	/* absent: native */
-	if (strcmp(proto, XEN_IO_PROTO_ABI_NATIVE)) {
+		return 0;
+	if (!strcmp(proto, XEN_IO_PROTO_ABI_NATIVE)) {
+		ret = 0;
+	} else if (!strcmp(proto, XEN_IO_PROTO_ABI_X86_32)) {
+		ret = 1;
+	} else {
 		xenbus_dev_fatal(xdev, -EPROTONOSUPPORT,
-				 "ring protocol %s not supported (only %s)",
-				 proto, XEN_IO_PROTO_ABI_NATIVE);
+				 "ring protocol %s not supported (only %s and %s)",
+				 proto, XEN_IO_PROTO_ABI_NATIVE,
+				 XEN_IO_PROTO_ABI_X86_32);
 		ret = -EPROTONOSUPPORT;
 	}
 	kfree(proto);
@@ -229,7 +238,7 @@ static void xbb_disconnect_rings(struct xbb_vbd *vbd)
 
 /* Map every queue's ring: its refs and port, in queue-N/ when several. */
 static int xbb_connect_rings(struct xbb_vbd *vbd, unsigned int nr_queues,
-			     unsigned int order, bool persistent)
+			     unsigned int order, bool persistent, bool abi32)
 {
 	grant_ref_t refs[1 << XBB_MAX_RING_ORDER];
 	struct xenbus_device *xdev = vbd->xdev;
@@ -254,7 +263,7 @@ static int xbb_connect_rings(struct xbb_vbd *vbd, unsigned int nr_queues,
 			goto fail;
 		}
 		ring = xbb_ring_connect(vbd, vbd->nr_rings, refs, 1 << order,
-					port, persistent);
+					port, persistent, abi32);
 		if (IS_ERR(ring)) {
 			ret = PTR_ERR(ring);
 			goto fail;
@@ -275,7 +284,7 @@ static void xbb_connect(struct xbb_vbd *vbd)
 	enum xenbus_state fe_state;
 	unsigned int order, nr_queues, fe_persistent;
 	bool persistent;
-	int ret;
+	int abi32, ret;
 
 	mutex_lock(&vbd->lock);
 	if (vbd->rings || !vbd->bdev || xdev->state != XenbusStateInitWait)
@@ -285,7 +294,8 @@ static void xbb_connect(struct xbb_vbd *vbd)
 	    fe_state != XenbusStateConnected)
 		goto out;
 
-	if (xbb_check_protocol(vbd))
+	abi32 = xbb_read_protocol(vbd);
+	if (abi32 < 0)
 		goto out;
 	/* Absent: a one-page ring, published as plain "ring-ref". */
 	if (xenbus_scanf(XBT_NIL, xdev->otherend, "ring-page-order", "%u",
@@ -310,7 +320,7 @@ static void xbb_connect(struct xbb_vbd *vbd)
 			 &fe_persistent) != 1)
 		fe_persistent = 0;
 	persistent = xbb_feature_persistent && fe_persistent == 1;
-	if (xbb_connect_rings(vbd, nr_queues, order, persistent))
+	if (xbb_connect_rings(vbd, nr_queues, order, persistent, abi32))
 		goto out;
 	ret = xbb_write_disk_info(vbd);
 	if (ret) {
@@ -325,9 +335,10 @@ static void xbb_connect(struct xbb_vbd *vbd)
 	 */
 	__module_get(THIS_MODULE);
 	xenbus_switch_state(xdev, XenbusStateConnected);
-	dev_info(&xdev->dev, "connected to domain %d (%u queue(s), ring of %u page(s), %u slots%s)\n",
+	dev_info(&xdev->dev, "connected to domain %d (%u queue(s), ring of %u page(s), %u slots%s%s)\n",
 		 xdev->otherend_id, nr_queues, 1 << order,
-		 vbd->rings[0]->size, persistent ? ", persistent grants" : "");
+		 vbd->rings[0]->size, persistent ? ", persistent grants" : "",
+		 abi32 ? ", x86_32 layout" : "");
 out:
 	mutex_unlock(&vbd->lock);
 }
