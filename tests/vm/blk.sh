@@ -16,8 +16,9 @@
 #    disk three times, grows it under the running guest, and cannot rmmod
 #    our backend while a guest is connected.
 # 3. A guest whose blkfront runs on one queue (1 vCPU) of a 16-page ring
-#    without indirect requests or persistent grants gets I/O errors where
-#    its backing device fails them (a dm error target), survives xl save /
+#    without indirect requests or persistent grants sees a disk of 4 KiB
+#    sectors and a read-only one as such, gets I/O errors where its
+#    backing device fails them (a dm error target), survives xl save /
 #    xl restore with its data, runs slower on a disk under an I/O limit
 #    (set through xenstore and sysfs) than on one without, has a disk
 #    detached while it is busy on it (the other keeps working), and is
@@ -173,7 +174,15 @@ check "dm device with a failing range" dmsetup create xsplit-bad /tmp/bad.table
 bad=/dev/$(dmsetup info -c --noheadings -o blkdevname xsplit-bad)
 check "its block device $bad" test -b "$bad"
 spec3="'format=raw, vdev=xvdc, access=rw, $HOTPLUG, target=$bad'"
-name=$($DOMU --bg --timeout 600 --bin dd --no-load xen-blkfront --cfg "disk = [$spec1, $spec3]" \
+# xvdd: a loop device of 4 KiB logical sectors; xvde: read-only.
+truncate -s 16M /run/xsplit-blk/4k.img
+loop4k=$(losetup -f --show --sector-size 4096 /run/xsplit-blk/4k.img)
+head -c $MiB /dev/urandom >/run/xsplit-blk/ro.img
+loopro=$(losetup -f --show -r /run/xsplit-blk/ro.img)
+check "a 4 KiB-sector loop device and a read-only one" test -b "$loop4k" -a -b "$loopro"
+spec4="'format=raw, vdev=xvdd, access=rw, $HOTPLUG, target=$loop4k'"
+spec5="'format=raw, vdev=xvde, access=ro, $HOTPLUG, target=$loopro'"
+name=$($DOMU --bg --timeout 600 --bin dd --no-load xen-blkfront --cfg "disk = [$spec1, $spec3, $spec4, $spec5]" \
 	$XS/tests/vm/guest/blk-save.sh)
 check "save guest created" test -n "$name"
 [ -n "$name" ] || finish
@@ -191,6 +200,17 @@ check "the device's errors were counted" \
 check "and logged naming the vbd and the domain" \
 	sh -c "dmesg | grep -q 'vbd-$domid-51744: domain $domid: request [0-9]* (op [01], sector 24576): I/O error -5'"
 bad_domid=$domid
+check_eq "xvdd: the guest sees 4 KiB logical and physical sectors" "xvdd sectors 4096 4096" \
+	"$(grep '^xvdd sectors' <<<"$log")"
+got=$(dd if="$loop4k" bs=64k skip=16 count=1 iflag=direct status=none | sha256sum | cut -d' ' -f1)
+check_eq "xvdd: dom0 reads what the guest wrote in 4 KiB sectors" "$(grep '^xvdd wrote' <<<"$log")" "xvdd wrote $got"
+check "xvdd: a 512-byte read is refused" grep -qx "xvdd 512-byte read refused" <<<"$log"
+check_eq "xvde: read-only in the backend's info" 4 \
+	"$(xenstore-read /local/domain/0/backend/vbd/$domid/51776/info)"
+check "xvde: the guest sees a read-only disk" grep -qx "xvde ro 1" <<<"$log"
+check "xvde: a write is refused" grep -qx "xvde write refused" <<<"$log"
+check_eq "xvde: and reads work" "xvde read $(head -c 65536 /run/xsplit-blk/ro.img | sha256sum | cut -d' ' -f1)" \
+	"$(grep '^xvde read' <<<"$log")"
 check "xl save" sh -c "xl save $name /tmp/xsplit-save.img >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; false; }"
 check "xl restore" sh -c "xl restore /tmp/xsplit-save.img >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; false; }"
 rm -f /tmp/xsplit-save.img
@@ -248,6 +268,7 @@ check_eq "no other dmesg at warning level or above" "" \
 	"$(dmesg_warnings | grep -v -e "vbd-$bad_domid-51744: domain $bad_domid: request [0-9]* (op [01], sector 24576): I/O error -5" \
 		-e 'device-mapper: core: CONFIG_IMA_DISABLE_HTABLE is disabled')"
 dmsetup remove xsplit-bad
+losetup -d "$loop4k" "$loopro"
 check "rmmod xsplit-blkback once no guest is connected" rmmod $MOD
 check "and insmod again" insmod "$(ko_path blkback)"
 check "and rmmod again" rmmod $MOD

@@ -27,6 +27,19 @@ $DD if=/dev/zero of=/dev/xvdc bs=4k count=1 seek=3072 oflag=direct 2>/dev/null &
 	echo "bad write succeeded" || echo "bad write failed"
 $DD if=/dev/xvdc of=/dev/null bs=4k count=16 iflag=direct 2>/dev/null &&
 	echo "good read ok" || echo "good read failed"
+# xvdd: a disk of 4 KiB logical sectors; xvde: read-only.
+wait_for /dev/xvdd || exit 1
+wait_for /dev/xvde || exit 1
+echo "xvdd sectors $(cat /sys/block/xvdd/queue/logical_block_size) $(cat /sys/block/xvdd/queue/physical_block_size)"
+head -c 65536 /dev/urandom >/tmp/p4k
+$DD if=/tmp/p4k of=/dev/xvdd bs=64k seek=16 oflag=direct 2>/dev/null || echo "xvdd write failed"
+echo "xvdd wrote $(sha </tmp/p4k)"
+$DD if=/dev/xvdd of=/dev/null bs=512 count=1 iflag=direct 2>/dev/null &&
+	echo "xvdd 512-byte read succeeded" || echo "xvdd 512-byte read refused"
+echo "xvde ro $(cat /sys/block/xvde/ro)"
+$DD if=/dev/zero of=/dev/xvde bs=4k count=1 oflag=direct 2>/dev/null &&
+	echo "xvde write succeeded" || echo "xvde write refused"
+echo "xvde read $($DD if=/dev/xvde bs=64k count=1 iflag=direct 2>/dev/null | sha)"
 echo SAVE-ME
 wait_for /dev/xvdb 600 || exit 1
 echo "after restore $($DD if=/dev/xvda bs=1M count=4 iflag=direct 2>/dev/null | sha)"
