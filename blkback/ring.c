@@ -367,6 +367,19 @@ static void xbb_submit_discard(struct xbb_req *rq)
 	struct bio *bio = NULL;
 	int ret;
 
+	if ((rq->req.discard_flag & BLKIF_DISCARD_SECURE) &&
+	    rq->ring->lim.secure_discard) {
+		/*
+		 * The kernel offers secure erase only as a call that waits:
+		 * the ring waits with it. Only devices that can erase
+		 * securely (discard-secure offered) get here, and rarely.
+		 */
+		ret = blkdev_issue_secure_erase(bdev, rq->req.sector,
+						rq->req.nr_sectors, GFP_NOIO);
+		rq->bio_status = errno_to_blk_status(ret);
+		xbb_queue_done(rq);
+		return;
+	}
 	ret = __blkdev_issue_discard(bdev, rq->req.sector, rq->req.nr_sectors,
 				     GFP_NOIO, &bio);
 	if (ret || !bio) {

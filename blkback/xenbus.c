@@ -14,7 +14,7 @@
  * "ring-ref%u"), up to max_queues queues ("multi-queue-num-queues", each
  * queue's keys in "queue-N/"), indirect requests and persistent grants.
  * The ring may be in the native or the 32-bit x86 layout ("protocol").
- * Not offered yet: secure discard.
+ * Secure discard is offered where the device can erase securely.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -49,7 +49,8 @@ static void xbb_describe(struct xbb_vbd *vbd, bool readonly, bool cdrom)
 	lim->flush = bdev_write_cache(bdev);
 	lim->barrier = lim->flush;
 	lim->discard = !readonly && bdev_max_discard_sectors(bdev);
-	lim->secure_discard = false;
+	lim->secure_discard = lim->discard &&
+			      bdev_max_secure_erase_sectors(bdev);
 	lim->max_indirect_segs = xbb_max_indirect_segs;
 
 	vbd->info = 0;
@@ -163,6 +164,9 @@ again:
 	if (!ret && lim->discard)
 		ret = xenbus_printf(xbt, xdev->nodename, "discard-alignment",
 				    "%u", bdev_discard_alignment(vbd->bdev));
+	if (!ret && lim->discard)
+		ret = xenbus_printf(xbt, xdev->nodename, "discard-secure",
+				    "%d", lim->secure_discard);
 	if (!ret)
 		ret = xenbus_printf(xbt, xdev->nodename, "feature-persistent",
 				    "%d", xbb_feature_persistent);
