@@ -27,7 +27,8 @@ disk=$(nvme_disk)
 # /tmp/bench-blk-LABEL, one line per round.
 measure() {
 	local out
-	out=$($DOMU --bin fio --file $FIO --timeout $((120 + 12 * SECS)) \
+	# fio takes some 20 s to start under emulation, each of 6 rows.
+	out=$($DOMU --bin fio --file $FIO --timeout $((300 + 12 * SECS)) \
 		--cfg "disk = ['format=raw, vdev=xvda, access=rw, script=$XS/scripts/hotplug/block, target=$disk']" \
 		/tmp/bench-blk-guest.sh "$SECS") || { echo "$out"; return 1; }
 	echo "$out" | grep '^row ' >/tmp/bench-blk-last
@@ -42,17 +43,20 @@ sh /xsplit-guest/fio-rows.sh /dev/xvda "$1"
 G
 
 with_ours() {
+	echo "measuring ours"
 	insmod "$(ko_path blkback)" || return 1
 	measure ours || return 1
 	rmmod "$(ko_name blkback)"
 }
 with_intree() {
+	echo "measuring in-tree"
 	modprobe xen-blkback || return 1
 	measure intree || return 1
 	modprobe -r xen-blkback
 }
 
 : >/tmp/bench-blk-ours; : >/tmp/bench-blk-intree
+echo "measuring native (dom0 on $disk)"
 sh $FIO "$disk" "$SECS" >/tmp/bench-blk-native-rows
 native=$(for r in $ROWS; do awk -v r=$r '$2 == r { print $3 }' /tmp/bench-blk-native-rows; done | tr '\n' ' ')
 for r in $(seq $ROUNDS); do
