@@ -6,7 +6,7 @@
 # backing disk, stock xen-blkfront with its defaults), and the same fio in
 # dom0 on the nvme itself as the limit. Not a test: it prints figures.
 #
-#   scripts/testbed run bench/blk/run.sh [SECONDS]     (make bench-blk)
+#   scripts/testbed run bench/blk/run.sh [SECONDS [ROUNDS]]  (make bench-blk)
 #
 # Rows (bench/blk/fio-rows.sh): 4 KiB random read and write at queue depth
 # 1 and 32 (IOPS), 1 MiB sequential read and write at depth 8 (MB/s).
@@ -17,7 +17,7 @@
 . /xsplit/tests/lib/vm.sh
 
 SECS=${1:-5}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${2:-2}
 ROWS="randread-4k-qd1 randread-4k-qd32 randwrite-4k-qd1 randwrite-4k-qd32 read-1m write-1m"
 FIO=$XS/bench/blk/fio-rows.sh
 disk=$(nvme_disk)
