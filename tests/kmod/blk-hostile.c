@@ -3,11 +3,12 @@
  * xsplit-test-blk-hostile: a test-only block frontend for a PV guest that
  * talks to the block backend the way a malicious guest would. It binds
  * the xenbus "vbd" devices itself (the guest must not load xen-blkfront),
- * shares a one-page blkif ring per disk in the native 64-bit layout and
- * drives it by hand: valid and malformed requests, requests rewritten
- * while the backend reads them, a storm of events, a full ring, and at
- * last a producer index no backend can believe. Every answer is checked
- * against what the backend must give.
+ * shares a one-page blkif ring per disk in the native 64-bit layout (or,
+ * for one disk, the 32-bit x86 one: see abi32= below) and drives it by
+ * hand: valid and malformed requests, requests rewritten while the
+ * backend reads them, a storm of events, a full ring, and at last a
+ * producer index no backend can believe. Every answer is checked against
+ * what the backend must give.
  *
  * Each case prints "xsplit-blk-hostile: case <name> ok" or
  * "xsplit-blk-hostile: case <name> FAIL expected <x> got <y>", and the run
@@ -26,6 +27,13 @@
  * One disk, the victim (param victim=, else the lowest device number),
  * gets every case and is disconnected by the last one; the others
  * (bystanders) must go on working before and after that.
+ *
+ * With abi32=<devid>, that disk is neither: it writes protocol
+ * "x86_32-abi" and lays its ring out as a 32-bit x86 guest does (struct
+ * bh32_*: 108-byte slots, 12-byte answers). It gets the victim's cases
+ * but the storm and the disconnect, built as for the native ring and
+ * written into its slots in the 32-bit layout, and cases of its own on
+ * that layout; every case name of it starts with "abi32-".
  *
  * What the backend must answer is the xsplit-blkback contract. With
  * intree=1 the module accepts the kernel's own xen-blkback where that one
@@ -98,7 +106,9 @@
  * of the slot) lies on exactly those bytes of the request's id (bytes
  * 8..15 of the slot): a backend that leaves the padding alone hands back
  * 0xa5 there. The request's own padding, bytes 4..7 of the slot, is 0xa5
- * as well. The other id bytes count requests.
+ * as well. The other id bytes count requests. In a 32-bit slot the id is
+ * bytes 4..11 and the answer's one padding byte, 9, lies on its byte 5:
+ * 0xa5 again.
  */
 #define BH_ID_MARK		0xa5a5a5a50000a500ULL
 
@@ -131,6 +141,103 @@ static_assert(offsetof(struct blkif_response, status) == 10);
 static_assert(sizeof(struct blkif_request_segment) == 8);
 static_assert(BH_RING_SIZE == 32);
 
+/*
+ * The ring as a 32-bit x86 guest lays it out (protocol "x86_32-abi"),
+ * spelled out here since the public header describes only the native
+ * layout. The 64-byte header of the shared ring is the same; after it
+ * come 108-byte slots, because on i386 a u64 is aligned to 4 bytes only:
+ * no padding before the id, and a request is 4 bytes shorter. Offsets are
+ * given next to each field and checked below.
+ */
+struct bh32_rw {
+	u8 operation;					/*   0 */
+	u8 nr_segments;					/*   1 */
+	u16 handle;					/*   2 */
+	u64 id;						/*   4 */
+	u64 sector_number;				/*  12 */
+	struct blkif_request_segment seg[BLKIF_MAX_SEGMENTS_PER_REQUEST]; /* 20 */
+} __packed __aligned(4);				/* 108 */
+
+struct bh32_discard {
+	u8 operation;					/*   0 */
+	u8 flag;					/*   1 */
+	u16 pad;					/*   2: was the handle */
+	u64 id;						/*   4 */
+	u64 sector_number;				/*  12 */
+	u64 nr_sectors;					/*  20 */
+} __packed __aligned(4);				/*  28 */
+
+struct bh32_indirect {
+	u8 operation;					/*   0 */
+	u8 indirect_op;					/*   1 */
+	u16 nr_segments;				/*   2 */
+	u64 id;						/*   4 */
+	u64 sector_number;				/*  12 */
+	u16 handle;					/*  20 */
+	u16 pad1;					/*  22 */
+	u32 indirect_grefs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST]; /* 24 */
+	u64 pad2;					/*  56: i386 pads to 64 */
+} __packed __aligned(4);				/*  64 */
+
+struct bh32_response {
+	u64 id;						/*   0 */
+	u8 operation;					/*   8 */
+	u8 pad;						/*   9 */
+	s16 status;					/*  10 */
+} __packed __aligned(4);				/*  12 */
+
+/* One slot of the 32-bit ring: a request, then its response over it. */
+union bh32_slot {
+	struct bh32_rw rw;
+	struct bh32_discard discard;
+	struct bh32_indirect indirect;
+	struct bh32_response rsp;
+};
+
+#define BH32_SLOT_SIZE		sizeof(union bh32_slot)
+/* The ring's entries start where the native ones do, after the header. */
+#define BH32_RING_OFFSET	offsetof(struct blkif_sring, ring)
+#define BH32_RING_SIZE		__RD32((XEN_PAGE_SIZE - BH32_RING_OFFSET) / \
+				       BH32_SLOT_SIZE)
+/* The page after the last slot: nobody may write there. */
+#define BH32_RING_END		(BH32_RING_OFFSET + BH32_RING_SIZE * BH32_SLOT_SIZE)
+#define BH32_TAIL		0x3c
+
+/* The fields the race rewrites, in the 32-bit slot. */
+#define BH32_OFF_OP	offsetof(struct bh32_rw, operation)
+#define BH32_OFF_NSEG	offsetof(struct bh32_rw, nr_segments)
+#define BH32_OFF_SECTOR	offsetof(struct bh32_rw, sector_number)
+#define BH32_OFF_GREF0	offsetof(struct bh32_rw, seg[0].gref)
+
+static_assert(offsetof(struct blkif_sring, ring) == 64);
+static_assert(offsetof(struct bh32_rw, nr_segments) == 1);
+static_assert(offsetof(struct bh32_rw, handle) == 2);
+static_assert(offsetof(struct bh32_rw, id) == 4);
+static_assert(BH32_OFF_OP == 0 && BH32_OFF_NSEG == 1);
+static_assert(BH32_OFF_SECTOR == 12 && BH32_OFF_GREF0 == 20);
+static_assert(offsetof(struct bh32_rw, seg[1]) == 28);
+static_assert(sizeof(struct bh32_rw) == 108);
+static_assert(offsetof(struct bh32_discard, flag) == 1);
+static_assert(offsetof(struct bh32_discard, id) == 4);
+static_assert(offsetof(struct bh32_discard, sector_number) == 12);
+static_assert(offsetof(struct bh32_discard, nr_sectors) == 20);
+static_assert(sizeof(struct bh32_discard) == 28);
+static_assert(offsetof(struct bh32_indirect, indirect_op) == 1);
+static_assert(offsetof(struct bh32_indirect, nr_segments) == 2);
+static_assert(offsetof(struct bh32_indirect, id) == 4);
+static_assert(offsetof(struct bh32_indirect, sector_number) == 12);
+static_assert(offsetof(struct bh32_indirect, handle) == 20);
+static_assert(offsetof(struct bh32_indirect, indirect_grefs) == 24);
+static_assert(sizeof(struct bh32_indirect) == 64);
+static_assert(offsetof(struct bh32_response, operation) == 8);
+static_assert(offsetof(struct bh32_response, pad) == 9);
+static_assert(offsetof(struct bh32_response, status) == 10);
+static_assert(sizeof(struct bh32_response) == 12);
+static_assert(BH32_SLOT_SIZE == 108);
+/* The rest of the module counts slots the same for either layout. */
+static_assert(BH32_RING_SIZE == BH_RING_SIZE);
+static_assert(BH32_RING_END == 3520);
+
 static bool intree;
 module_param(intree, bool, 0444);
 MODULE_PARM_DESC(intree, "Accept the kernel's xen-blkback where it answers otherwise than xsplit-blkback must");
@@ -139,13 +246,17 @@ static uint victim;
 module_param(victim, uint, 0444);
 MODULE_PARM_DESC(victim, "Device number of the disk that gets every case and the disconnect (0: the lowest)");
 
+static uint abi32;
+module_param(abi32, uint, 0444);
+MODULE_PARM_DESC(abi32, "Device number of a disk to drive with the 32-bit x86 ring layout (protocol x86_32-abi) and cases of its own, named abi32-* (0: none)");
+
 static uint ndevs = 2;
 module_param(ndevs, uint, 0444);
 MODULE_PARM_DESC(ndevs, "Disks to wait for before starting (default 2)");
 
 static char *groups;
 module_param(groups, charp, 0444);
-MODULE_PARM_DESC(groups, "Comma-separated case groups to run (default all): valid,feature,bad,grant,op,indirect,ring,race,flood,other,disconnect");
+MODULE_PARM_DESC(groups, "Comma-separated case groups to run (default all): valid,feature,bad,grant,op,indirect,ring,race,flood,other,disconnect,abi32");
 
 static uint race_rounds = 100;
 module_param(race_rounds, uint, 0444);
@@ -159,7 +270,9 @@ struct bh_dev {
 	struct xenbus_device *xdev;
 	unsigned int devid;
 	char name[8];			/* xvda */
-	const char *prefix;		/* of its case names: "" or "other-" */
+	const char *prefix;		/* of its case names: "", "other-", "abi32-" */
+	bool abi32;			/* the 32-bit x86 ring layout */
+	bool gave_up;			/* the backend closed before connecting */
 	struct blkif_sring *sring;
 	grant_ref_t ring_ref;
 	evtchn_port_t evtchn;
@@ -225,7 +338,8 @@ struct bh_req {
 struct bh_ans {
 	bool answered;
 	struct blkif_response rsp;
-	u8 raw[sizeof(struct blkif_response)];
+	u8 raw[sizeof(struct blkif_response)];	/* the first 12 if abi32 */
+	bool abi32;		/* taken from a 32-bit ring */
 	unsigned int busy;	/* grants the backend still held afterwards */
 	bool extra;		/* more responses than requests on the ring */
 };
@@ -554,7 +668,54 @@ bh_indirect_req(struct bh_dev *d, struct bh_req *q, u8 iop, u16 nseg,
 
 static u8 *bh_slot(struct bh_dev *d, RING_IDX i)
 {
+	if (d->abi32)
+		return (u8 *)d->sring + BH32_RING_OFFSET +
+		       (i & (BH_RING_SIZE - 1)) * BH32_SLOT_SIZE;
 	return (u8 *)&d->sring->ring[i & (BH_RING_SIZE - 1)];
+}
+
+/*
+ * @r as a 32-bit guest writes it into @slot: the layout that fits its
+ * operation. Padding, and the slot after a short layout, hold 0xa5 (as
+ * bytes 4..7 of a native slot do), which a backend must ignore.
+ */
+static void bh32_pack(u8 *slot, const struct blkif_request *r)
+{
+	union bh32_slot s;
+	unsigned int i;
+
+	memset(&s, 0xa5, sizeof(s));
+	switch (r->operation) {
+	case BLKIF_OP_DISCARD:
+		s.discard.operation = r->operation;
+		s.discard.flag = r->u.discard.flag;
+		s.discard.id = r->u.discard.id;
+		s.discard.sector_number = r->u.discard.sector_number;
+		s.discard.nr_sectors = r->u.discard.nr_sectors;
+		break;
+	case BLKIF_OP_INDIRECT:
+		s.indirect.operation = r->operation;
+		s.indirect.indirect_op = r->u.indirect.indirect_op;
+		s.indirect.nr_segments = r->u.indirect.nr_segments;
+		s.indirect.id = r->u.indirect.id;
+		s.indirect.sector_number = r->u.indirect.sector_number;
+		s.indirect.handle = r->u.indirect.handle;
+		for (i = 0; i < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST; i++)
+			s.indirect.indirect_grefs[i] =
+				r->u.indirect.indirect_grefs[i];
+		break;
+	default:
+		/* Read, write, flush, barrier, and every unknown operation. */
+		s.rw.operation = r->operation;
+		s.rw.nr_segments = r->u.rw.nr_segments;
+		s.rw.handle = r->u.rw.handle;
+		s.rw.id = r->u.rw.id;
+		s.rw.sector_number = r->u.rw.sector_number;
+		for (i = 0; i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)
+			s.rw.seg[i] = r->u.rw.seg[i];
+		break;
+	}
+	memcpy(slot, &s, sizeof(s));
 }
 
 static unsigned int bh_outstanding(const struct bh_dev *d)
@@ -570,9 +731,13 @@ static int bh_post(struct bh_dev *d, const struct bh_req *q)
 	if (bh_outstanding(d) >= BH_RING_SIZE)
 		return -EBUSY;
 	slot = bh_slot(d, d->req_prod_pvt);
-	memcpy(slot, &q->r, sizeof(q->r));
-	/* Padding in every request layout: see BH_ID_MARK. */
-	memset(slot + 4, 0xa5, 4);
+	if (d->abi32) {
+		bh32_pack(slot, &q->r);
+	} else {
+		memcpy(slot, &q->r, sizeof(q->r));
+		/* Padding in every request layout: see BH_ID_MARK. */
+		memset(slot + 4, 0xa5, 4);
+	}
 	d->req_prod_pvt++;
 	return 0;
 }
@@ -607,6 +772,18 @@ static unsigned int bh_wait(struct bh_dev *d, unsigned int n, unsigned int ms)
 	}
 }
 
+/*
+ * Padding of an answer that is not 0. A native answer's is byte 9 and
+ * bytes 12..15; a 32-bit one's only byte 9 (it ends at byte 12).
+ */
+static bool bh_dirty(const struct bh_ans *a)
+{
+	if (a->abi32)
+		return a->raw[9];
+	return a->raw[9] || a->raw[12] || a->raw[13] || a->raw[14] ||
+	       a->raw[15];
+}
+
 /* The next response, if there is one. */
 static bool bh_take(struct bh_dev *d, struct bh_ans *a)
 {
@@ -618,13 +795,25 @@ static bool bh_take(struct bh_dev *d, struct bh_ans *a)
 	virt_rmb();
 	if (prod - d->rsp_cons > bh_outstanding(d))
 		a->extra = true;
-	memcpy(a->raw, bh_slot(d, d->rsp_cons), sizeof(a->raw));
-	memcpy(&a->rsp, a->raw, sizeof(a->rsp));
+	a->abi32 = d->abi32;
+	if (d->abi32) {
+		struct bh32_response r;
+
+		memcpy(&r, bh_slot(d, d->rsp_cons), sizeof(r));
+		memset(a->raw, 0, sizeof(a->raw));
+		memcpy(a->raw, &r, sizeof(r));
+		a->rsp.id = r.id;
+		a->rsp.operation = r.operation;
+		a->rsp.status = r.status;
+	} else {
+		memcpy(a->raw, bh_slot(d, d->rsp_cons), sizeof(a->raw));
+		memcpy(&a->rsp, a->raw, sizeof(a->rsp));
+	}
 	d->rsp_cons++;
 	a->answered = true;
 	if (a->rsp.status != BLKIF_RSP_OKAY)
 		bh.refused++;
-	if (a->raw[9] || a->raw[12] || a->raw[13] || a->raw[14] || a->raw[15])
+	if (bh_dirty(a))
 		bh.dirty++;
 	return true;
 }
@@ -671,12 +860,6 @@ static unsigned int bh_class(s16 status)
 	}
 }
 
-static bool bh_dirty(const struct bh_ans *a)
-{
-	return a->raw[9] || a->raw[12] || a->raw[13] || a->raw[14] ||
-	       a->raw[15];
-}
-
 static void bh_want_str(unsigned int want, u8 op, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s%s%s%s/op%u",
@@ -710,7 +893,9 @@ static void bh_describe(const struct bh_req *q, const struct bh_ans *a,
 	if (a->rsp.id != q->id)
 		n += scnprintf(buf + n, len - n, " id-0x%llx-not-0x%llx",
 			       a->rsp.id, q->id);
-	if (!intree && bh_dirty(a))
+	if (!intree && bh_dirty(a) && a->abi32)
+		n += scnprintf(buf + n, len - n, " padding-%02x", a->raw[9]);
+	else if (!intree && bh_dirty(a))
 		n += scnprintf(buf + n, len - n, " padding-%02x-%02x%02x%02x%02x",
 			       a->raw[9], a->raw[12], a->raw[13], a->raw[14],
 			       a->raw[15]);
@@ -1265,13 +1450,25 @@ static void bh_case_race(struct bh_dev *d, const char *base,
 	static const u8 ops[] = { BLKIF_OP_READ, BLKIF_OP_WRITE, BH_OP_UNKNOWN };
 	static const u8 all_ops[] = { BLKIF_OP_READ, BH_OP_UNKNOWN };
 	unsigned int okay = 0, error = 0, notsupp = 0, bad = 0, clobbered = 0;
+	unsigned int off_op = d->abi32 ? BH32_OFF_OP : BH_OFF_OP;
+	unsigned int off_nseg = d->abi32 ? BH32_OFF_NSEG : BH_OFF_NSEG;
+	unsigned int off_sector = d->abi32 ? BH32_OFF_SECTOR : BH_OFF_SECTOR;
+	unsigned int off_gref0 = d->abi32 ? BH32_OFF_GREF0 : BH_OFF_GREF0;
+	/*
+	 * In a 32-bit slot the sector is only 4-byte aligned, and in two of
+	 * the 32 slots it straddles a cache line, where a reader may catch
+	 * half of one value and half of the next. 2^55 (low half 0) would
+	 * then make sector 0, a valid one; with the raced sector in its low
+	 * half every such mix is the raced sector or far past the end.
+	 */
+	u64 sector_2_55 = d->abi32 ? 1ULL << 55 | BH_RACED_SECTOR : 1ULL << 55;
 	struct bh_req *q = &bh.q;
 	char got[160] = "";
 	unsigned int round;
 
 	for (round = 0; round < race_rounds && !bh_stopped(); round++) {
 		u64 sectors[4] = { BH_RACED_SECTOR, d->sectors, U64_MAX - 3,
-				   1ULL << 55 };
+				   sector_2_55 };
 		grant_ref_t grefs[4];
 		unsigned long deadline;
 		int last_op = -1, last_nseg = -1;
@@ -1309,21 +1506,21 @@ static void bh_case_race(struct bh_dev *d, const char *base,
 				break;
 			if (what == BH_RACE_NSEG || what == BH_RACE_ALL) {
 				last_nseg = nsegs[i % ARRAY_SIZE(nsegs)];
-				WRITE_ONCE(slot[BH_OFF_NSEG], last_nseg);
+				WRITE_ONCE(slot[off_nseg], last_nseg);
 			}
 			if (what == BH_RACE_GREF || what == BH_RACE_ALL)
-				WRITE_ONCE(*(u32 *)(slot + BH_OFF_GREF0),
+				WRITE_ONCE(*(u32 *)(slot + off_gref0),
 					   grefs[i % 4]);
 			if (what == BH_RACE_SECTOR || what == BH_RACE_ALL)
-				WRITE_ONCE(*(u64 *)(slot + BH_OFF_SECTOR),
+				WRITE_ONCE(*(u64 *)(slot + off_sector),
 					   sectors[(i / 3) % 4]);
 			if (what == BH_RACE_OP) {
 				last_op = ops[i % ARRAY_SIZE(ops)];
-				WRITE_ONCE(slot[BH_OFF_OP], last_op);
+				WRITE_ONCE(slot[off_op], last_op);
 			}
 			if (what == BH_RACE_ALL) {
 				last_op = all_ops[(i / 7) % 2];
-				WRITE_ONCE(slot[BH_OFF_OP], last_op);
+				WRITE_ONCE(slot[off_op], last_op);
 			}
 			if (!(i & 1023))
 				cond_resched();
@@ -1505,6 +1702,128 @@ static void bh_cases_bystander(struct bh_dev *d, bool after)
 				"write-read-back", w, 1, w, w + 8);
 }
 
+/* ---- the 32-bit ring ---- */
+
+/*
+ * One answer on the 32-bit ring, byte by byte: the id at 0, the operation
+ * at 8, a padding byte of 0 at 9 and the status at 10, and nothing past
+ * those 12 bytes: the rest of the slot still holds the request, where a
+ * backend that wrote a native 16-byte answer would have put 4 more bytes.
+ * The in-tree backend leaves byte 9 alone (intree=1 accepts that).
+ */
+static void bh32_case_layout(struct bh_dev *d, const char *base, u8 op,
+			     s16 status)
+{
+	u8 sent[BH32_SLOT_SIZE], seen[BH32_SLOT_SIZE], want[BH32_SLOT_SIZE];
+	struct bh32_response r = {
+		.operation = op,
+		.pad = 0,
+		.status = status,
+	};
+	struct bh_req *q = &bh.q;
+	struct bh_ans a = { 0 };
+	char got[80] = "no-answer";
+	unsigned int i = 0;
+	bool ok = false;
+	u8 *slot;
+
+	bh_drain(d);
+	bh_start(d, q, op, BH_INDIRECT_SECTOR, BH_FILL_READ);
+	bh_segs(d, q, 0, 1);
+	r.id = q->id;
+	slot = bh_slot(d, d->req_prod_pvt);
+	if (!q->setup_failed && !bh_stopped() && !bh_post(d, q)) {
+		memcpy(sent, slot, sizeof(sent));
+		bh_push(d);
+		if (bh_wait(d, 1, BH_TIMEOUT_MS) && bh_take(d, &a))
+			memcpy(seen, slot, sizeof(seen));
+	}
+	a.busy = bh_release(q);
+
+	if (a.answered) {
+		memcpy(want, &r, sizeof(r));
+		memcpy(want + sizeof(r), sent + sizeof(r),
+		       sizeof(want) - sizeof(r));
+		for (i = 0; i < sizeof(want); i++) {
+			if (seen[i] == want[i])
+				continue;
+			if (i == offsetof(struct bh32_response, pad) && intree) {
+				pr_info("intree: %s%s left 0x%02x in the padding byte 9 where xsplit-blkback must write 0\n",
+					d->prefix, base, seen[i]);
+				continue;
+			}
+			break;
+		}
+		ok = i == sizeof(want) && !a.busy && !a.extra;
+		if (i < sizeof(want))
+			snprintf(got, sizeof(got), "byte-%u-0x%02x-not-0x%02x",
+				 i, seen[i], want[i]);
+		else if (a.busy)
+			snprintf(got, sizeof(got), "%u-grant(s)-still-mapped",
+				 a.busy);
+		else if (a.extra)
+			snprintf(got, sizeof(got), "more-responses-than-requests");
+	}
+	bh_result(d, base, ok, "id-op-pad0-status-then-the-request-untouched",
+		  ok ? "that" : got);
+}
+
+/*
+ * The page after the 32nd slot: a backend that counted native 112-byte
+ * slots would have put its answers to slot 31 there.
+ */
+static void bh32_case_tail(struct bh_dev *d)
+{
+	const u8 *page = (const u8 *)d->sring;
+	const u8 *p = memchr_inv(page + BH32_RING_END, BH32_TAIL,
+				 XEN_PAGE_SIZE - BH32_RING_END);
+	char got[40] = "untouched";
+
+	if (p)
+		snprintf(got, sizeof(got), "byte-%u-of-the-page-0x%02x",
+			 (unsigned int)(p - page), *p);
+	bh_result(d, "page-tail-untouched", !p, "untouched", got);
+}
+
+/* The cases of the disk on the 32-bit ring, in their layout. */
+static void bh32_cases(struct bh_dev *d)
+{
+	if (!bh_geometry(d))
+		return;
+	bh32_case_layout(d, "response-layout-okay", BLKIF_OP_READ,
+			 BLKIF_RSP_OKAY);
+	bh32_case_layout(d, "response-layout-refused", BH_OP_UNKNOWN,
+			 BLKIF_RSP_EOPNOTSUPP);
+	bh_cases_valid(d);
+	bh_cases_feature(d);
+	bh_cases_bad(d);
+	bh_cases_grant(d);
+	bh_cases_op(d);
+	bh_cases_indirect(d);
+	bh_case_ring(d, "ring-full-of-reads", false);
+	bh_case_ring(d, "ring-full-mixed", true);
+	bh32_case_tail(d);
+	bh_cases_race(d);
+	bh_read_back(d, "still-serving", 8, 1, 0, 0);
+}
+
+/* What became of the disk named by abi32= if it did not connect. */
+static void bh32_not_connected(char *got, size_t len)
+{
+	unsigned int i;
+
+	snprintf(got, len, "no-disk-%u", abi32);
+	mutex_lock(&bh.lock);
+	for (i = 0; i < BH_MAX_DEVS; i++) {
+		struct bh_dev *d = bh.devs[i];
+
+		if (d && d->devid == abi32)
+			snprintf(got, len, "backend-%s",
+				 xenbus_strstate(xenbus_read_driver_state(d->xdev->otherend)));
+	}
+	mutex_unlock(&bh.lock);
+}
+
 /* ---- the run ---- */
 
 static unsigned int bh_connected(struct bh_dev **devs)
@@ -1522,34 +1841,56 @@ static unsigned int bh_connected(struct bh_dev **devs)
 	return n;
 }
 
+/* Disks whose backend closed before they connected: not waited for. */
+static unsigned int bh_gave_up(void)
+{
+	unsigned int i, n = 0;
+
+	mutex_lock(&bh.lock);
+	for (i = 0; i < BH_MAX_DEVS; i++) {
+		struct bh_dev *d = bh.devs[i];
+
+		if (d && READ_ONCE(d->gave_up) &&
+		    !smp_load_acquire(&d->connected))
+			n++;
+	}
+	mutex_unlock(&bh.lock);
+	return n;
+}
+
 static void bh_run(struct work_struct *work)
 {
-	struct bh_dev *devs[BH_MAX_DEVS], *v = NULL, *d;
+	struct bh_dev *devs[BH_MAX_DEVS], *v = NULL, *a32 = NULL, *d;
 	unsigned long deadline = jiffies + msecs_to_jiffies(BH_CONNECT_WAIT_MS);
 	ktime_t start = ktime_get();
 	bool others_ok[BH_MAX_DEVS];
 	unsigned int n, i;
-	char got[16];
+	char got[40];
 
-	while ((n = bh_connected(devs)) < ndevs && !bh_stopped() &&
-	       time_before(jiffies, deadline))
+	while ((n = bh_connected(devs)) + bh_gave_up() < ndevs &&
+	       !bh_stopped() && time_before(jiffies, deadline))
 		msleep(100);
 	pr_info("start: %u disk(s) connected%s\n", n,
 		intree ? ", judging as for the in-tree backend" : "");
 	snprintf(got, sizeof(got), "%u", n);
 	bh_result(NULL, "disks-connected", n >= ndevs && n, "enough", got);
 
+	/* The disk on the 32-bit ring is neither victim nor bystander. */
 	for (i = 0; i < n; i++) {
 		d = devs[i];
-		if (victim ? d->devid == victim : !v || d->devid < v->devid)
+		if (d->abi32)
+			a32 = d;
+		else if (victim ? d->devid == victim :
+				  !v || d->devid < v->devid)
 			v = d;
 	}
 	for (i = 0; i < n; i++) {
 		d = devs[i];
-		d->prefix = d == v ? "" : "other-";
-		pr_info("%s (%u): %llu sectors of %u bytes, info 0x%x, flush %d, barrier %d, discard %d, indirect %u%s\n",
+		d->prefix = d == v ? "" : d->abi32 ? "abi32-" : "other-";
+		pr_info("%s (%u): %llu sectors of %u bytes, info 0x%x, flush %d, barrier %d, discard %d, indirect %u%s%s\n",
 			d->name, d->devid, d->sectors, d->sector_size, d->info,
 			d->flush, d->barrier, d->discard, d->max_indirect,
+			d->abi32 ? ", protocol x86_32-abi" : "",
 			d == v ? ", the victim" : "");
 	}
 
@@ -1577,9 +1918,18 @@ static void bh_run(struct work_struct *work)
 		bh_read_back(v, "still-serving", 8, 1, 0, 0);
 	}
 
+	if (abi32 && bh_group("abi32")) {
+		if (!a32)
+			bh32_not_connected(got, sizeof(got));
+		bh_result(NULL, "abi32-connected", a32 != NULL, "Connected",
+			  a32 ? "Connected" : got);
+		if (a32)
+			bh32_cases(a32);
+	}
+
 	for (i = 0; i < n; i++) {
 		d = devs[i];
-		others_ok[i] = d != v && bh_geometry(d);
+		others_ok[i] = d != v && !d->abi32 && bh_geometry(d);
 		if (others_ok[i] && bh_group("other"))
 			bh_cases_bystander(d, false);
 	}
@@ -1589,6 +1939,9 @@ static void bh_run(struct work_struct *work)
 		if (others_ok[i] && bh_group("other"))
 			bh_cases_bystander(devs[i], true);
 	}
+	/* Its neighbour's ring gone, the 32-bit one still serves. */
+	if (a32 && a32->sectors >= BH_MIN_SECTORS && bh_group("abi32"))
+		bh_read_back(a32, "read-after-disconnect", 0, 1, 0, 0);
 
 	pr_info("refused %u\n", bh.refused);
 	if (intree)
@@ -1624,7 +1977,8 @@ again:
 				    d->evtchn);
 	if (!ret)
 		ret = xenbus_printf(xbt, xdev->nodename, "protocol", "%s",
-				    XEN_IO_PROTO_ABI_NATIVE);
+				    d->abi32 ? XEN_IO_PROTO_ABI_X86_32 :
+					       XEN_IO_PROTO_ABI_NATIVE);
 	if (ret) {
 		xenbus_transaction_end(xbt, 1);
 		return ret;
@@ -1687,11 +2041,19 @@ static int bh_probe(struct xenbus_device *xdev,
 	else
 		snprintf(d->name, sizeof(d->name), "vbd%u", d->devid % 100000);
 
+	d->abi32 = abi32 && d->devid == abi32;
+	if (d->abi32)
+		d->prefix = "abi32-";
+
 	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&d->sring, 1,
 				&d->ring_ref);
 	if (ret)
 		goto fail;
 	SHARED_RING_INIT(d->sring);
+	/* Past the last 32-bit slot: see bh32_case_tail(). */
+	if (d->abi32)
+		memset((u8 *)d->sring + BH32_RING_END, BH32_TAIL,
+		       XEN_PAGE_SIZE - BH32_RING_END);
 	ret = xenbus_alloc_evtchn(xdev, &d->evtchn);
 	if (ret)
 		goto fail;
@@ -1749,6 +2111,9 @@ static void bh_backend_changed(struct xenbus_device *xdev,
 		break;
 	case XenbusStateClosing:
 	case XenbusStateClosed:
+		/* Refused before connecting: bh_run() waits no longer. */
+		if (!smp_load_acquire(&d->connected))
+			WRITE_ONCE(d->gave_up, true);
 		if (xdev->state != XenbusStateClosed)
 			xenbus_frontend_closed(xdev);
 		break;

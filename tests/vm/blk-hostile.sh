@@ -1,14 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# A hostile block frontend against the block backend: a PV domU with two
+# A hostile block frontend against the block backend: a PV domU with three
 # disks runs tests/kmod/blk-hostile.c instead of the kernel's xen-blkfront.
 # It speaks blkif itself: valid and malformed requests, requests rewritten
 # while the backend reads them, an event storm, a full ring, and last a
 # producer index that makes the backend give up the first disk, while the
-# second must go on working. The guest checks every answer; dom0 must
-# survive it all, log the refusals rate-limited, hold exactly the data the
-# guest was allowed to write, and unload the backend afterwards.
+# second must go on working. The third, xvdc, speaks protocol x86_32-abi:
+# its ring is laid out as a 32-bit guest's, and most of the same cases run
+# on it in that layout (named abi32-*). The guest checks every answer; dom0
+# must survive it all, log the refusals rate-limited, hold exactly the data
+# the guest was allowed to write, and unload the backend afterwards.
 #
 #   tests/vm/blk-hostile.sh [ours|intree]
 #
@@ -24,14 +26,18 @@
 BACKEND=${1:-${XSPLIT_BLK_BACKEND:-ours}}
 HOSTILE_KO=$XS/tests/kmod/xsplit-test-blk-hostile.ko
 GUEST=$XS/tests/vm/guest/blk-hostile.sh
-# Cases in tests/kmod/blk-hostile.c with two disks: fewer means some never ran.
-MIN_CASES=105
+# Cases in tests/kmod/blk-hostile.c with three disks (105 on xvda and xvdb,
+# 88 on xvdc's 32-bit ring): fewer means some never ran.
+MIN_CASES=193
 SIZE_MB=64
 SECTORS=$((SIZE_MB * 2048))
-# Device numbers of xvda and xvdb: the guest's pattern words carry them.
+# Device numbers of xvda, xvdb and xvdc: the guest's pattern words carry
+# them. xvdc is the disk on the 32-bit ring.
 DEVID_A=51712
 DEVID_B=51728
+DEVID_C=51744
 IMG=/tmp/xsplit-blk-hostile-a.img
+IMG_C=/tmp/xsplit-blk-hostile-c.img
 
 case $BACKEND in
 ours|intree) ;;
@@ -86,6 +92,7 @@ fi
 # xvda: a loop device on a file in dom0's tmpfs (write cache and discard:
 # the backend can advertise flush and discard). xvdb: a brd ramdisk (no
 # write cache, no discard), or a second loop device if there is no brd.
+# xvdc: a loop device on a file of its own, like xvda.
 pattern $DEVID_A >$IMG
 check "modprobe loop" modprobe loop
 disk_a=$(losetup -f --show $IMG)
@@ -100,19 +107,24 @@ else
 	disk_b=$(losetup -f --show $IMG.b)
 fi
 check "backing device for xvdb" test -b "$disk_b"
+pattern $DEVID_C >$IMG_C
+disk_c=$(losetup -f --show $IMG_C)
+check "loop device for xvdc" test -b "$disk_c"
 check_eq "xvda holds its pattern" "$SECTORS 0 - 0" \
 	"$(verify "$disk_a" $DEVID_A xvda /dev/null)"
 check_eq "xvdb holds its pattern" "$SECTORS 0 - 0" \
 	"$(verify "$disk_b" $DEVID_B xvdb /dev/null)"
+check_eq "xvdc holds its pattern" "$SECTORS 0 - 0" \
+	"$(verify "$disk_c" $DEVID_C xvdc /dev/null)"
 
 spec() {	# VDEV TARGET
 	echo "'format=raw, vdev=$1, access=rw, script=$XS/scripts/hotplug/block, target=$2'"
 }
-params=
-[ "$BACKEND" = intree ] && params=intree=1
+params="ndevs=3 abi32=$DEVID_C"
+[ "$BACKEND" = intree ] && params="$params intree=1"
 # In the background only to learn the domain ID the backend logs.
 name=$($DOMU --bg --no-load xen-blkfront \
-	--cfg "disk = [$(spec xvda "$disk_a"), $(spec xvdb "$disk_b")]" \
+	--cfg "disk = [$(spec xvda "$disk_a"), $(spec xvdb "$disk_b"), $(spec xvdc "$disk_c")]" \
 	--file $HOSTILE_KO $GUEST $params)
 check "hostile guest created" test -n "$name"
 domid=$(xl domid "$name")
@@ -141,13 +153,17 @@ check_eq "one ok line per case" "$tried" \
 echo "$out" >/tmp/blk-hostile-guest.log
 res_a=$(verify "$disk_a" $DEVID_A xvda /tmp/blk-hostile-guest.log)
 res_b=$(verify "$disk_b" $DEVID_B xvdb /tmp/blk-hostile-guest.log)
-echo "  data: xvda $res_a, xvdb $res_b (sectors, bad, first bad, written by the guest)"
+res_c=$(verify "$disk_c" $DEVID_C xvdc /tmp/blk-hostile-guest.log)
+echo "  data: xvda $res_a, xvdb $res_b, xvdc $res_c (sectors, bad, first bad, written by the guest)"
 check_eq "xvda: the guest's writes and only those (sectors, bad, first bad)" \
 	"$SECTORS 0 -" "$(echo "$res_a" | cut -d' ' -f1-3)"
 check "xvda: the guest's writes are there" test "$(echo "$res_a" | cut -d' ' -f4)" -gt 0
 check_eq "xvdb: the guest's writes and only those (sectors, bad, first bad)" \
 	"$SECTORS 0 -" "$(echo "$res_b" | cut -d' ' -f1-3)"
 check "xvdb: the guest's writes are there" test "$(echo "$res_b" | cut -d' ' -f4)" -gt 0
+check_eq "xvdc: the guest's writes and only those (sectors, bad, first bad)" \
+	"$SECTORS 0 -" "$(echo "$res_c" | cut -d' ' -f1-3)"
+check "xvdc: the guest's writes are there" test "$(echo "$res_c" | cut -d' ' -f4)" -gt 0
 
 # The backend's story, its first refusals and how the ring ended.
 backend_lines=$(dmesg | grep -E "domain $domid([^0-9]|\$)|vbd-$domid-|xen-blkback")
@@ -204,7 +220,8 @@ noise() {
 check_eq "nothing else at warning level or above" "" "$(dmesg_warnings | noise)"
 
 losetup -d "$disk_a"
+losetup -d "$disk_c"
 [ "$disk_b" = /dev/ram0 ] && rmmod brd 2>/dev/null
 [ "$disk_b" != /dev/ram0 ] && losetup -d "$disk_b"
-rm -f $IMG $IMG.b /tmp/blk-hostile-guest.log
+rm -f $IMG $IMG.b $IMG_C /tmp/blk-hostile-guest.log
 finish
