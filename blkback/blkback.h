@@ -18,6 +18,7 @@ struct xbb_req {
 	struct xbb_ring *ring;
 	blk_status_t bio_status;	/* what the block layer said */
 	bool admitted;			/* past the vbd's I/O limit */
+	u32 bytes;			/* data it carries, once accepted */
 	/*
 	 * Bounce buffer, from the ring's pool while the request runs: guest
 	 * data is grant-copied in and out of here.

@@ -198,10 +198,11 @@ static void xbb_parse(struct xsplit_blk_req *r, const struct blkif_request *wire
 	}
 }
 
-static void xbb_count(struct xbb_ring *ring, const struct xsplit_blk_req *r)
+static void xbb_count(struct xbb_ring *ring, const struct xbb_req *rq)
 {
+	const struct xsplit_blk_req *r = &rq->req;
 	struct xbb_stats *st = &ring->stats;
-	u32 sectors = xsplit_blk_data_sectors(r);
+	u32 sectors = rq->bytes >> SECTOR_SHIFT;
 
 	if (r->indirect)
 		st->indirect_req++;
@@ -341,7 +342,7 @@ static blk_opf_t xbb_bio_opf(u8 op)
 static void xbb_submit_rw(struct xbb_req *rq)
 {
 	struct block_device *bdev = rq->ring->vbd->bdev;
-	u32 bytes = xsplit_blk_data_sectors(&rq->req) << SECTOR_SHIFT;
+	u32 bytes = rq->bytes;
 	unsigned int i, nr_pages = DIV_ROUND_UP(bytes, PAGE_SIZE);
 	struct bio *bio;
 
@@ -443,7 +444,7 @@ static void xbb_put_slot(struct xbb_ring *ring, struct xbb_req *rq)
 static int xbb_start(struct xbb_req *rq)
 {
 	struct xbb_ring *ring = rq->ring;
-	u32 bytes = xsplit_blk_data_sectors(&rq->req) << SECTOR_SHIFT;
+	u32 bytes = rq->bytes;
 
 	if (rq->req.op == BLKIF_OP_DISCARD) {
 		xbb_submit_discard(rq);
@@ -472,8 +473,7 @@ static bool xbb_admit(struct xbb_ring *ring, struct xbb_req *rq)
 
 	if (rq->admitted)
 		return true;
-	wait = xbb_limit_admit(ring->vbd, xsplit_blk_data_sectors(&rq->req)
-						<< SECTOR_SHIFT);
+	wait = xbb_limit_admit(ring->vbd, rq->bytes);
 	if (wait) {
 		ring->stall_until = jiffies + wait;
 		return false;
@@ -612,7 +612,9 @@ static void xbb_dispatch(struct xbb_ring *ring, struct xbb_req *rq)
 		xbb_put_slot(ring, rq);
 		return;
 	}
-	xbb_count(ring, r);
+	/* Summed once here; the data path and the counters use it. */
+	rq->bytes = xsplit_blk_data_sectors(r) << SECTOR_SHIFT;
+	xbb_count(ring, rq);
 
 	if (r->op == BLKIF_OP_WRITE_BARRIER) {
 		/* Everything taken before it completes first; nothing after. */
@@ -663,11 +665,9 @@ static bool xbb_consume(struct xbb_ring *ring)
 			return took;
 		}
 		while (back->req_cons != rp && !ring->fence && !ring->stalled) {
-			if (list_empty(&ring->free)) {
-				/* Cannot happen after the check above. */
-				ring->stats.oo_req++;
+			/* Cannot happen after the check above. */
+			if (WARN_ON_ONCE(list_empty(&ring->free)))
 				return took;
-			}
 			xbb_copy_request(ring, back->req_cons, &wire);
 			back->req_cons++;
 			rq = list_first_entry(&ring->free, struct xbb_req, node);
