@@ -21,8 +21,11 @@ struct xbb_req {
 	u32 bytes;			/* data it carries, once accepted */
 	/*
 	 * Bounce buffer, from the ring's pool while the request runs: guest
-	 * data is grant-copied in and out of here.
+	 * data is grant-copied in and out of here. A direct request has
+	 * none (nr_pages 0); pages[] then holds each segment's kept guest
+	 * page, which the ring's persistent grants own, not the request.
 	 */
+	bool direct;
 	unsigned int nr_pages;
 	struct page *pages[XSPLIT_BLK_MAX_INDIRECT_SEGS];
 	struct xsplit_blk_req req;	/* the private copy, checked */
@@ -43,6 +46,7 @@ struct xbb_stats {
 	u64 events;		/* notifications from the frontend */
 	u64 throttled;		/* waited for the vbd's I/O limit */
 	u64 persistent_hits;	/* segments moved through a kept mapping */
+	u64 zero_copy_req;	/* requests whose bio used the guest's pages */
 };
 
 /* The vbd's I/O limit (limit.c); 0 rates mean unlimited. */
@@ -121,6 +125,7 @@ extern unsigned int xbb_max_ring_order;
 extern unsigned int xbb_max_indirect_segs;
 extern unsigned int xbb_max_buffer_pages;
 extern bool xbb_feature_persistent;
+extern bool xbb_zero_copy;
 extern unsigned int xbb_max_persistent_grants;
 
 /* The page @gref is mapped at for good, or NULL: use grant copy. */

@@ -51,6 +51,11 @@ module_param_named(max_persistent_grants, xbb_max_persistent_grants, uint, 0644)
 MODULE_PARM_DESC(max_persistent_grants,
 		 "Persistent grants each ring keeps mapped; further ones are grant-copied (default 1056)");
 
+bool xbb_zero_copy = true;
+module_param_named(zero_copy, xbb_zero_copy, bool, 0644);
+MODULE_PARM_DESC(zero_copy,
+		 "Give the block layer the frontend's kept (persistently mapped) pages instead of copying through bounce pages (default 1; writable at run time)");
+
 unsigned int xbb_max_buffer_pages = 1024;
 module_param_named(max_buffer_pages, xbb_max_buffer_pages, uint, 0644);
 MODULE_PARM_DESC(max_buffer_pages,

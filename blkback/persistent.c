@@ -99,20 +99,37 @@ struct page *xbb_pgnt_page(struct xbb_ring *ring, grant_ref_t gref)
 	return pg->page;
 }
 
-void xbb_pgnt_unmap_all(struct xbb_ring *ring)
+/*
+ * The block layer may have had these pages (zero copy): a driver that
+ * still holds one after its bio ended (a network block device's socket,
+ * say) is waited for before the mapping goes.
+ */
+static int xbb_pgnt_unmap(struct xbb_pgnt *pg)
 {
 	struct gnttab_unmap_grant_ref op;
+	struct gntab_unmap_queue_data unmap = {
+		.unmap_ops = &op,
+		.pages = &pg->page,
+		.count = 1,
+	};
+	int ret;
+
+	gnttab_set_unmap_op(&op, (unsigned long)pfn_to_kaddr(page_to_pfn(pg->page)),
+			    GNTMAP_host_map, pg->handle);
+	ret = gnttab_unmap_refs_sync(&unmap);
+	return ret ?: op.status;
+}
+
+void xbb_pgnt_unmap_all(struct xbb_ring *ring)
+{
 	struct xbb_pgnt *pg, *next;
+	int ret;
 
 	rbtree_postorder_for_each_entry_safe(pg, next, &ring->pgnts, node) {
-		gnttab_set_unmap_op(&op, (unsigned long)pfn_to_kaddr(page_to_pfn(pg->page)),
-				    GNTMAP_host_map, pg->handle);
-		/* Only we ever used the page: nothing else can hold it. */
-		if (gnttab_unmap_refs(&op, NULL, &pg->page, 1) ||
-		    op.status != GNTST_okay)
-			dev_err(&ring->vbd->xdev->dev, "cannot unmap persistent grant %u of domain %d (status %d); its page is kept\n",
-				pg->gref, ring->vbd->xdev->otherend_id,
-				op.status);
+		ret = xbb_pgnt_unmap(pg);
+		if (ret)
+			dev_err(&ring->vbd->xdev->dev, "cannot unmap persistent grant %u of domain %d (%d); its page is kept\n",
+				pg->gref, ring->vbd->xdev->otherend_id, ret);
 		else
 			gnttab_free_pages(1, &pg->page);
 		kfree(pg);

@@ -338,18 +338,26 @@ static blk_opf_t xbb_bio_opf(u8 op)
 	}
 }
 
-/* Start the block I/O of an accepted read, write, flush or barrier. */
-static void xbb_submit_rw(struct xbb_req *rq)
+/* The bio of an accepted read, write, flush or barrier, still empty. */
+static struct bio *xbb_bio(struct xbb_req *rq, unsigned int nr_vecs)
 {
-	struct block_device *bdev = rq->ring->vbd->bdev;
-	u32 bytes = rq->bytes;
-	unsigned int i, nr_pages = DIV_ROUND_UP(bytes, PAGE_SIZE);
 	struct bio *bio;
 
-	bio = bio_alloc(bdev, nr_pages, xbb_bio_opf(rq->req.op), GFP_NOIO);
+	bio = bio_alloc(rq->ring->vbd->bdev, nr_vecs, xbb_bio_opf(rq->req.op),
+			GFP_NOIO);
 	bio->bi_iter.bi_sector = rq->req.sector;
 	bio->bi_private = rq;
 	bio->bi_end_io = xbb_bio_end;
+	return bio;
+}
+
+/* Data in the bounce buffer, packed from its first byte on. */
+static void xbb_submit_rw(struct xbb_req *rq)
+{
+	u32 bytes = rq->bytes;
+	unsigned int i, nr_pages = DIV_ROUND_UP(bytes, PAGE_SIZE);
+	struct bio *bio = xbb_bio(rq, nr_pages);
+
 	for (i = 0; i < nr_pages; i++) {
 		u32 len = min_t(u32, bytes - i * PAGE_SIZE, PAGE_SIZE);
 
@@ -359,6 +367,23 @@ static void xbb_submit_rw(struct xbb_req *rq)
 	/* No data: nothing for FUA to apply to. */
 	if (!nr_pages)
 		bio->bi_opf = REQ_OP_WRITE | REQ_PREFLUSH;
+	submit_bio(bio);
+}
+
+/* Data straight in the guest's kept pages, one vector per segment. */
+static void xbb_submit_direct(struct xbb_req *rq)
+{
+	const struct xsplit_blk_req *r = &rq->req;
+	struct bio *bio = xbb_bio(rq, r->nr_segments);
+	unsigned int i;
+
+	for (i = 0; i < r->nr_segments; i++) {
+		const struct xsplit_blk_seg *seg = &r->seg[i];
+
+		bio_add_page(bio, rq->pages[i],
+			     (seg->last_sect - seg->first_sect + 1) << SECTOR_SHIFT,
+			     seg->first_sect << SECTOR_SHIFT);
+	}
 	submit_bio(bio);
 }
 
@@ -438,6 +463,40 @@ static void xbb_put_slot(struct xbb_ring *ring, struct xbb_req *rq)
 }
 
 /*
+ * Can the bio use the guest's pages themselves? Only where every segment
+ * is a kept mapping: the ring unmaps those only after its last bio is
+ * back, so the device never writes to a page that is no longer the
+ * guest's. Each segment must also be whole logical blocks, which the
+ * bounce buffer would otherwise repack. Grants kept on the way stay
+ * kept even when the answer is no.
+ */
+static bool xbb_take_direct(struct xbb_req *rq)
+{
+	struct xbb_ring *ring = rq->ring;
+	const struct xsplit_blk_req *r = &rq->req;
+	u32 mask = ring->lim.sector_size - 1;
+	unsigned int i;
+
+	if (!xbb_zero_copy || !ring->persistent || !rq->bytes ||
+	    r->nr_segments > ARRAY_SIZE(rq->pages))
+		return false;
+	for (i = 0; i < r->nr_segments; i++) {
+		const struct xsplit_blk_seg *seg = &r->seg[i];
+
+		if ((seg->first_sect << SECTOR_SHIFT) & mask ||
+		    ((seg->last_sect + 1) << SECTOR_SHIFT) & mask)
+			return false;
+		rq->pages[i] = xbb_pgnt_page(ring, seg->gref);
+		if (!rq->pages[i])
+			return false;
+	}
+	ring->stats.persistent_hits += r->nr_segments;
+	ring->stats.zero_copy_req++;
+	rq->direct = true;
+	return true;
+}
+
+/*
  * The data phase of an accepted request; the answer comes from the bio.
  * -ENOMEM: no bounce pages now, nothing done; the caller retries later.
  */
@@ -448,6 +507,10 @@ static int xbb_start(struct xbb_req *rq)
 
 	if (rq->req.op == BLKIF_OP_DISCARD) {
 		xbb_submit_discard(rq);
+		return 0;
+	}
+	if (xbb_take_direct(rq)) {
+		xbb_submit_direct(rq);
 		return 0;
 	}
 	if (xbb_get_pages(ring, rq, DIV_ROUND_UP(bytes, PAGE_SIZE)))
@@ -512,7 +575,8 @@ static void xbb_finish(struct xbb_req *rq)
 		/* The device cannot do it after all: say so, not "failed". */
 		status = rq->bio_status == BLK_STS_NOTSUPP ?
 			 BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
-	} else if (rq->req.op == BLKIF_OP_READ && xbb_copy(rq, true)) {
+	} else if (rq->req.op == BLKIF_OP_READ && !rq->direct &&
+		   xbb_copy(rq, true)) {
 		ring->stats.io_errors++;
 		status = BLKIF_RSP_ERROR;
 	}
@@ -675,6 +739,7 @@ static bool xbb_consume(struct xbb_ring *ring)
 			ring->inflight++;
 			rq->bio_status = BLK_STS_OK;
 			rq->admitted = false;
+			rq->direct = false;
 			xbb_parse(&rq->req, &wire);
 			xbb_dispatch(ring, rq);
 			took = true;

@@ -443,6 +443,7 @@ XBB_STAT_ATTR(oo_req);
 XBB_STAT_ATTR(events);
 XBB_STAT_ATTR(throttled);
 XBB_STAT_ATTR(persistent_hits);
+XBB_STAT_ATTR(zero_copy_req);
 
 static ssize_t inflight_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
@@ -475,6 +476,7 @@ static struct attribute *xbb_stat_attrs[] = {
 	&dev_attr_events.attr,
 	&dev_attr_throttled.attr,
 	&dev_attr_persistent_hits.attr,
+	&dev_attr_zero_copy_req.attr,
 	&dev_attr_inflight.attr,
 	NULL
 };
