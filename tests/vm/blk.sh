@@ -16,8 +16,10 @@
 #    disk three times, grows it under the running guest, and cannot rmmod
 #    our backend while a guest is connected.
 # 3. A guest whose blkfront runs on one queue (1 vCPU) of a 16-page ring
-#    without indirect requests or persistent grants sees a disk of 4 KiB
-#    sectors and a read-only one as such, gets I/O errors where its
+#    without indirect requests or persistent grants does the same random
+#    reads and writes (checked by dom0), sees a disk of 4 KiB sectors, a
+#    read-only one and a cdrom on a removable dom0 disk (scsi_debug) as
+#    such, gets I/O errors where its
 #    backing device fails them (a dm error target), survives xl save /
 #    xl restore with its data, runs slower on a disk under an I/O limit
 #    (set through xenstore and sysfs) than on one without, has a disk
@@ -32,6 +34,25 @@ MiB=1048576
 HOTPLUG="script=$XS/scripts/hotplug/block"
 disk=$(nvme_disk)
 check "nvme scratch disk present" test -b "$disk"
+
+# check_rounds DISK BACKING LOG: blk-rounds.sh's reads match dom0's copy
+# of what it filled DISK with, its writes are on the backing device.
+check_rounds() {
+	local d=$1 dev=$2 log=$3 bad=0 n=0 sec len sum want got
+	while read -r _ _ sec len sum; do
+		n=$((n + 1))
+		want=$(dd if=/tmp/fill-$d bs=512 skip=$sec count=$len status=none | sha256sum | cut -d' ' -f1)
+		[ "$want" = "$sum" ] || { echo "  $d read at $sec+$len: guest $sum, dom0 $want"; bad=$((bad + 1)); }
+	done <<<"$(grep "^r $d " <<<"$log")"
+	check_eq "$d: 8 random reads match what dom0 wrote" "8 0" "$n $bad"
+	bad=0 n=0
+	while read -r _ _ sec len sum; do
+		n=$((n + 1))
+		got=$(dd if="$dev" bs=512 skip=$sec count=$len iflag=direct status=none | sha256sum | cut -d' ' -f1)
+		[ "$got" = "$sum" ] || { echo "  $d write at $sec+$len: guest $sum, disk $got"; bad=$((bad + 1)); }
+	done <<<"$(grep "^w $d " <<<"$log")"
+	check_eq "$d: 8 random writes are on the backing device" "8 0" "$n $bad"
+}
 
 # ---- 1. the in-tree peer ------------------------------------------------
 check "in-tree xen-blkback loaded" modprobe xen-blkback
@@ -81,7 +102,8 @@ flushes_before=$(awk '{ print $16 }' /sys/block/$(basename "$disk")/stat)
 discards_before=$(awk '{ print $12 }' /sys/block/$(basename "$disk")/stat)
 
 spec() { echo "'format=raw, vdev=$1, access=rw, $HOTPLUG, target=${backing[$1]}'"; }
-name=$($DOMU --bg --timeout 400 --bin dd --cfg "vcpus = 2" \
+ROUNDS_LIB=$XS/tests/vm/guest/blk-rounds.sh:/lib/xsplit/blk-rounds.sh
+name=$($DOMU --bg --timeout 400 --bin dd --file "$ROUNDS_LIB" --cfg "vcpus = 2" \
 	--cfg "disk = [$(spec xvda), $(spec xvdb), $(spec xvdc)]" \
 	$XS/tests/vm/guest/blk-data.sh xvda xvdb xvdc)
 check "guest with three of our disks created" test -n "$name"
@@ -96,6 +118,8 @@ for dev in 51712 51728 51744; do
 		sh -c "dmesg | grep -q 'vbd-$domid-$dev: connected to domain $domid (2 queue(s), ring of 1 page(s), 32 slots, persistent grants)'"
 	hits=$(cat $(vbd_of $dev)/statistics/persistent_hits)
 	check "vbd $dev: data moved through kept mappings (${hits:-none} segments)" test "${hits:-0}" -gt 0
+	zc=$(cat $(vbd_of $dev)/statistics/zero_copy_req)
+	check "vbd $dev: requests served zero copy from the guest's pages (${zc:-none})" test "${zc:-0}" -gt 0
 done
 log=$(tr -d '\r' <"/var/log/xen/console/guest-$name.log")
 for d in xvda xvdb xvdc; do
@@ -104,20 +128,7 @@ for d in xvda xvdb xvdc; do
 		sh -c "readlink $sysd/driver | grep -q xsplit-blkback"
 	sectors=$(( $(blockdev --getsize64 "${backing[$d]}") / 512 ))
 	check_eq "$d: guest sees the whole disk" "size $d $sectors" "$(grep "^size $d " <<<"$log")"
-	bad=0 n=0
-	while read -r _ _ sec len sum; do
-		n=$((n + 1))
-		want=$(dd if=/tmp/fill-$d bs=512 skip=$sec count=$len status=none | sha256sum | cut -d' ' -f1)
-		[ "$want" = "$sum" ] || { echo "  $d read at $sec+$len: guest $sum, dom0 $want"; bad=$((bad + 1)); }
-	done <<<"$(grep "^r $d " <<<"$log")"
-	check_eq "$d: 8 random reads match what dom0 wrote" "8 0" "$n $bad"
-	bad=0 n=0
-	while read -r _ _ sec len sum; do
-		n=$((n + 1))
-		got=$(dd if="${backing[$d]}" bs=512 skip=$sec count=$len iflag=direct status=none | sha256sum | cut -d' ' -f1)
-		[ "$got" = "$sum" ] || { echo "  $d write at $sec+$len: guest $sum, disk $got"; bad=$((bad + 1)); }
-	done <<<"$(grep "^w $d " <<<"$log")"
-	check_eq "$d: 8 random writes are on the backing device" "8 0" "$n $bad"
+	check_rounds "$d" "${backing[$d]}" "$log"
 	for s in rd_req wr_req; do
 		v=$(cat $sysd/statistics/$s 2>/dev/null)
 		check "$d: statistics/$s counted (${v:-none})" test "${v:-0}" -gt 0
@@ -182,8 +193,17 @@ loopro=$(losetup -f --show -r /run/xsplit-blk/ro.img)
 check "a 4 KiB-sector loop device and a read-only one" test -b "$loop4k" -a -b "$loopro"
 spec4="'format=raw, vdev=xvdd, access=rw, $HOTPLUG, target=$loop4k'"
 spec5="'format=raw, vdev=xvde, access=ro, $HOTPLUG, target=$loopro'"
-name=$($DOMU --bg --timeout 600 --bin dd --no-load xen-blkfront --cfg "disk = [$spec1, $spec3, $spec4, $spec5]" \
-	$XS/tests/vm/guest/blk-save.sh)
+# xvdf: a cdrom backed by a removable disk (scsi_debug; no udev loads sd).
+modprobe sd_mod
+modprobe scsi_debug dev_size_mb=8 removable=1
+sdbg=$(ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block 2>/dev/null | head -n 1)
+check "a removable scsi_debug disk (${sdbg:-none})" test -b "/dev/$sdbg" -a "$(cat /sys/block/$sdbg/removable 2>/dev/null)" = 1
+[ -n "$sdbg" ] || finish
+head -c 65536 /dev/urandom >/tmp/fill-xvdf
+dd if=/tmp/fill-xvdf of=/dev/$sdbg bs=64k oflag=direct status=none
+spec6="'format=raw, vdev=xvdf, access=ro, devtype=cdrom, $HOTPLUG, target=/dev/$sdbg'"
+name=$($DOMU --bg --timeout 600 --bin dd --file "$ROUNDS_LIB" --no-load xen-blkfront \
+	--cfg "disk = [$spec1, $spec3, $spec4, $spec5, $spec6]" $XS/tests/vm/guest/blk-save.sh)
 check "save guest created" test -n "$name"
 [ -n "$name" ] || finish
 check "guest wrote its first pattern" $DOMU --timeout 120 --expect "$name" '^SAVE-ME'
@@ -192,6 +212,8 @@ domid=$(xl domid "$name")
 check "blkfront with max_ring_page_order=4: a 16-page ring" \
 	sh -c "dmesg | grep -q 'vbd-$domid-51712: connected to domain $domid (1 queue(s), ring of 16 page(s), 512 slots)$'"
 log=$(tr -d '\r' <"/var/log/xen/console/guest-$name.log")
+# Checked now: the guest overwrites part of xvda's writes after the restore.
+check_rounds xvda "$disk" "$log"
 for l in "bad read failed" "bad write failed" "good read ok"; do
 	check "backing device errors: $l" grep -qx "$l" <<<"$log"
 done
@@ -211,6 +233,12 @@ check "xvde: the guest sees a read-only disk" grep -qx "xvde ro 1" <<<"$log"
 check "xvde: a write is refused" grep -qx "xvde write refused" <<<"$log"
 check_eq "xvde: and reads work" "xvde read $(head -c 65536 /run/xsplit-blk/ro.img | sha256sum | cut -d' ' -f1)" \
 	"$(grep '^xvde read' <<<"$log")"
+check_eq "xvdf: cdrom, removable and read-only in the backend's info (1|2|4)" 7 \
+	"$(xenstore-read /local/domain/0/backend/vbd/$domid/51792/info)"
+check_eq "xvdf: the guest sees a removable read-only disk" "xvdf removable 1 ro 1" \
+	"$(grep '^xvdf removable' <<<"$log")"
+check_eq "xvdf: and reads it" "xvdf read $(sha256sum </tmp/fill-xvdf | cut -d' ' -f1)" \
+	"$(grep '^xvdf read' <<<"$log")"
 check "xl save" sh -c "xl save $name /tmp/xsplit-save.img >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; false; }"
 check "xl restore" sh -c "xl restore /tmp/xsplit-save.img >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; false; }"
 rm -f /tmp/xsplit-save.img
@@ -247,6 +275,8 @@ check_eq "max_indirect_segments=0: no indirect request" 0 \
 	"$(cat /sys/bus/xen-backend/devices/vbd-$domid-51712/statistics/indirect_req)"
 check_eq "feature_persistent=0: no persistent grant used" 0 \
 	"$(cat /sys/bus/xen-backend/devices/vbd-$domid-51712/statistics/persistent_hits)"
+check_eq "feature_persistent=0: nothing served zero copy" 0 \
+	"$(cat /sys/bus/xen-backend/devices/vbd-$domid-51712/statistics/zero_copy_req)"
 check "restored guest's disk served by us" \
 	sh -c "readlink /sys/bus/xen-backend/devices/vbd-$domid-51712/driver | grep -q xsplit-blkback"
 # Hot-unplug under load: blkfront fails what is queued and lets go.
@@ -263,12 +293,15 @@ check "every vbd of the destroyed guest is gone" sh -c "! ls /sys/bus/xen-backen
 check "no ring thread left behind" sh -c "! ps -e -o comm | grep -q '^xsblk-'"
 
 # The failing range's errors are the only warnings expected, and the
-# notice device-mapper prints when it loads.
+# notices device-mapper and scsi_debug (and its first "reset") print when
+# they load.
 check_eq "no other dmesg at warning level or above" "" \
 	"$(dmesg_warnings | grep -v -e "vbd-$bad_domid-51744: domain $bad_domid: request [0-9]* (op [01], sector 24576): I/O error -5" \
-		-e 'device-mapper: core: CONFIG_IMA_DISABLE_HTABLE is disabled')"
+		-e 'device-mapper: core: CONFIG_IMA_DISABLE_HTABLE is disabled' \
+		-e 'scsi_debug: trim poll_queues to 0' -e "sd [0-9:]*: Power-on or device reset occurred")"
 dmsetup remove xsplit-bad
 losetup -d "$loop4k" "$loopro"
+rmmod scsi_debug
 check "rmmod xsplit-blkback once no guest is connected" rmmod $MOD
 check "and insmod again" insmod "$(ko_path blkback)"
 check "and rmmod again" rmmod $MOD

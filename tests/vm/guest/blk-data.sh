@@ -1,54 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of tests/vm/blk.sh (busybox sh, the kernel's xen-blkfront,
 # coreutils dd copied in as /usr/bin/dd for O_DIRECT).
-#   blk-data.sh DISK... : for each disk, random reads of the first 32 MiB
-#   (which dom0 filled and kept a copy of) and random non-overlapping
-#   writes at 32 MiB, half O_DIRECT and half through the page cache, with
-#   blkfront's defaults (indirect requests, one-page ring); then a flush
+#   blk-data.sh DISK... : for each disk, the random reads and writes of
+#   blk-rounds.sh (writes from 32 MiB on) with blkfront's defaults
+#   (indirect requests, persistent grants, one-page ring); then a flush
 #   and, where offered, a discard; then follow dom0
 #   detaching and re-attaching the last disk three times, and growing it.
-# Prints "r DISK SECTOR COUNT SHA" and "w DISK SECTOR COUNT SHA" lines for
-# dom0 to check on the backing devices, in 512-byte sectors.
 . /lib/xsplit/guest-lib.sh
-DD=/usr/bin/dd
-ROUNDS=8
-
-sha() { sha256sum | cut -d' ' -f1; }
+. /lib/xsplit/blk-rounds.sh
 
 for d in "$@"; do
 	wait_for /dev/$d || exit 1
 done
-
-# rounds FIRST_WRITE_SECTOR DISK...: the random reads and writes.
-rounds() {
-	local base=$1 d i len sec fl
-	shift
-	for d in "$@"; do
-		i=0
-		while [ $i -lt $ROUNDS ]; do
-			len=$((RANDOM % 2048 + 1))
-			sec=$((RANDOM * 2 % (65536 - len)))
-			if [ $((i % 2)) -eq 0 ]; then fl=direct,skip_bytes; else fl=skip_bytes; fi
-			echo "r $d $sec $len $($DD if=/dev/$d bs=$((len * 512)) skip=$((sec * 512)) \
-				count=1 iflag=$fl 2>/dev/null | sha)"
-			i=$((i + 1))
-		done
-		# Slot i of 1 MiB from the base on: writes never overlap.
-		i=0
-		while [ $i -lt $ROUNDS ]; do
-			len=$((RANDOM % 1024 + 1))
-			sec=$((base + i * 2048 + RANDOM % 1024))
-			head -c $((len * 512)) /dev/urandom >/tmp/w
-			if [ $((i % 2)) -eq 0 ]; then fl=direct,seek_bytes; else fl=seek_bytes; fi
-			$DD if=/tmp/w of=/dev/$d bs=$((len * 512)) seek=$((sec * 512)) count=1 \
-				oflag=$fl conv=notrunc 2>/dev/null || echo "write failed $d $sec $len"
-			echo "w $d $sec $len $(sha </tmp/w)"
-			i=$((i + 1))
-		done
-	done
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-}
 
 for d in "$@"; do
 	echo "size $d $(cat /sys/block/$d/size)"

@@ -2,13 +2,13 @@
 # Guest side of the save/restore and destroy stages of tests/vm/blk.sh
 # (busybox sh, stock xen-blkfront loaded here with a 16-page ring, without
 # indirect requests or persistent grants, coreutils dd as /usr/bin/dd):
-# write a pattern, see the failing part of xvdc fail, wait out `xl save` /
-# `xl restore` (dom0 attaches xvdb
+# random reads and writes on xvda (blk-rounds.sh), write a pattern, see
+# the failing part of xvdc fail, look at the 4 KiB-sector, read-only and
+# cdrom disks, wait out `xl save` / `xl restore` (dom0 attaches xvdb
 # afterwards as the sign), read the pattern back and write another; then
 # keep both disks busy until dom0 destroys the domain.
 . /lib/xsplit/guest-lib.sh
-DD=/usr/bin/dd
-sha() { sha256sum | cut -d' ' -f1; }
+. /lib/xsplit/blk-rounds.sh
 
 # Started with --no-load xen-blkfront: a 16-page ring, no indirect requests,
 # no persistent grants.
@@ -16,6 +16,8 @@ insmod "$(grep xen-blkfront /etc/frontends.list)" max_ring_page_order=4 \
 	max_indirect_segments=0 feature_persistent=0 ||
 	{ echo "insmod xen-blkfront failed"; exit 1; }
 wait_for /dev/xvda || exit 1
+# The random reads and writes again, with all three features off.
+rounds 65536 xvda
 head -c 4194304 /dev/urandom >/tmp/p1
 $DD if=/tmp/p1 of=/dev/xvda bs=1M oflag=direct 2>/dev/null || echo "write 1 failed"
 echo "before save $(sha </tmp/p1)"
@@ -40,6 +42,10 @@ echo "xvde ro $(cat /sys/block/xvde/ro)"
 $DD if=/dev/zero of=/dev/xvde bs=4k count=1 oflag=direct 2>/dev/null &&
 	echo "xvde write succeeded" || echo "xvde write refused"
 echo "xvde read $($DD if=/dev/xvde bs=64k count=1 iflag=direct 2>/dev/null | sha)"
+# xvdf: a cdrom on a removable dom0 disk.
+wait_for /dev/xvdf || exit 1
+echo "xvdf removable $(cat /sys/block/xvdf/removable) ro $(cat /sys/block/xvdf/ro)"
+echo "xvdf read $($DD if=/dev/xvdf bs=64k count=1 iflag=direct 2>/dev/null | sha)"
 echo SAVE-ME
 wait_for /dev/xvdb 600 || exit 1
 echo "after restore $($DD if=/dev/xvda bs=1M count=4 iflag=direct 2>/dev/null | sha)"
