@@ -35,6 +35,14 @@
  * written into its slots in the 32-bit layout, and cases of its own on
  * that layout; every case name of it starts with "abi32-".
  *
+ * With persist=<devid>, that disk offers persistent grants
+ * (feature-persistent) and, as blkfront does, grants each page of the
+ * pool to the backend once and reuses the grant in every later writable
+ * segment on that page; grants of other kinds are made per request as
+ * elsewhere. It gets the victim's valid, grant, indirect and ring cases
+ * and one of its own, named persist-*: a backend that keeps the grants
+ * mapped must still read each write's data as the page holds it then.
+ *
  * What the backend must answer is the xsplit-blkback contract. With
  * intree=1 the module accepts the kernel's own xen-blkback where that one
  * answers otherwise; each such place names "intree" below.
@@ -250,13 +258,17 @@ static uint abi32;
 module_param(abi32, uint, 0444);
 MODULE_PARM_DESC(abi32, "Device number of a disk to drive with the 32-bit x86 ring layout (protocol x86_32-abi) and cases of its own, named abi32-* (0: none)");
 
+static uint persist;
+module_param(persist, uint, 0444);
+MODULE_PARM_DESC(persist, "Device number of a disk that negotiates persistent grants and reuses them, with cases named persist-* (0: none)");
+
 static uint ndevs = 2;
 module_param(ndevs, uint, 0444);
 MODULE_PARM_DESC(ndevs, "Disks to wait for before starting (default 2)");
 
 static char *groups;
 module_param(groups, charp, 0444);
-MODULE_PARM_DESC(groups, "Comma-separated case groups to run (default all): valid,feature,bad,grant,op,indirect,ring,race,flood,other,disconnect,abi32");
+MODULE_PARM_DESC(groups, "Comma-separated case groups to run (default all): valid,feature,bad,grant,op,indirect,ring,race,flood,other,disconnect,abi32,persist");
 
 static uint race_rounds = 100;
 module_param(race_rounds, uint, 0444);
@@ -270,8 +282,13 @@ struct bh_dev {
 	struct xenbus_device *xdev;
 	unsigned int devid;
 	char name[8];			/* xvda */
-	const char *prefix;		/* of its case names: "", "other-", "abi32-" */
+	const char *prefix;		/* "", "other-", "abi32-", "persist-" */
 	bool abi32;			/* the 32-bit x86 ring layout */
+	bool persistent;		/* offers persistent grants (persist=) */
+	bool be_persistent;		/* and the backend does too */
+	/* Its kept grants: pool page i granted once as kept_ref[i]. */
+	struct page *kept_page[BH_POOL_PAGES];
+	grant_ref_t kept_ref[BH_POOL_PAGES];
 	bool gave_up;			/* the backend closed before connecting */
 	struct blkif_sring *sring;
 	grant_ref_t ring_ref;
@@ -466,6 +483,38 @@ static bool bh_span_check(const struct bh_dev *d, const struct bh_req *q,
 
 /* ---- grants ---- */
 
+/*
+ * The kept grant of pool page @pg, made the first time the page is used.
+ * It holds a reference to the page, handed to the grant code when the
+ * grant ends: the backend may have it mapped until it disconnects.
+ */
+static grant_ref_t bh_kept_grant(struct bh_dev *d, struct bh_req *q, int pg)
+{
+	struct page *page = bh.pool[pg];
+	int ref;
+
+	if (!page) {
+		q->setup_failed = true;
+		return BH_GREF_UNUSED;
+	}
+	if (d->kept_page[pg] == page)
+		return d->kept_ref[pg];
+	ref = gnttab_grant_foreign_access(d->xdev->otherend_id,
+					  xen_page_to_gfn(page), 0);
+	if (ref < 0) {
+		pr_err("no grant reference: %d\n", ref);
+		q->setup_failed = true;
+		return BH_GREF_UNUSED;
+	}
+	/* The pool replaced the page: its grant goes once unmapped. */
+	if (d->kept_page[pg])
+		gnttab_end_foreign_access(d->kept_ref[pg], d->kept_page[pg]);
+	get_page(page);
+	d->kept_page[pg] = page;
+	d->kept_ref[pg] = ref;
+	return ref;
+}
+
 /* A gref of @kind for page @pg, remembered for bh_release(). */
 static grant_ref_t bh_grant(struct bh_dev *d, struct bh_req *q, int pg,
 			    enum bh_gkind kind)
@@ -475,6 +524,8 @@ static grant_ref_t bh_grant(struct bh_dev *d, struct bh_req *q, int pg,
 
 	if (kind == BH_G_UNUSED)
 		return BH_GREF_UNUSED;
+	if (d->persistent && kind == BH_G_RW)
+		return bh_kept_grant(d, q, pg);
 	if (q->ngrants == BH_MAX_GRANTS || !bh.pool[pg]) {
 		q->setup_failed = true;
 		return BH_GREF_UNUSED;
@@ -1807,21 +1858,61 @@ static void bh32_cases(struct bh_dev *d)
 	bh_read_back(d, "still-serving", 8, 1, 0, 0);
 }
 
-/* What became of the disk named by abi32= if it did not connect. */
-static void bh32_not_connected(char *got, size_t len)
+/* What became of the disk named by abi32= or persist= if it did not connect. */
+static void bh_not_connected(unsigned int devid, char *got, size_t len)
 {
 	unsigned int i;
 
-	snprintf(got, len, "no-disk-%u", abi32);
+	snprintf(got, len, "no-disk-%u", devid);
 	mutex_lock(&bh.lock);
 	for (i = 0; i < BH_MAX_DEVS; i++) {
 		struct bh_dev *d = bh.devs[i];
 
-		if (d && d->devid == abi32)
+		if (d && d->devid == devid)
 			snprintf(got, len, "backend-%s",
 				 xenbus_strstate(xenbus_read_driver_state(d->xdev->otherend)));
 	}
 	mutex_unlock(&bh.lock);
+}
+
+/* ---- persistent grants ---- */
+
+/*
+ * The same kept grant in two writes, its page refilled in between: each
+ * must land as the page held it when its request went out, not as the
+ * backend saw the page first.
+ */
+static void bh_pcase_reuse(struct bh_dev *d)
+{
+	struct bh_req *q = &bh.q;
+	u64 w = BH_WRITE_SECTOR + 200;
+
+	bh_start(d, q, BLKIF_OP_WRITE, w, BH_FILL_OWN);
+	bh_seg(d, q, 0, BH_G_RW, 0, BH_SECTS_PER_PAGE - 1);
+	bh_expect(d, "kept-grant-write", q, BH_OKAY, 0, BLKIF_OP_WRITE);
+	bh_start(d, q, BLKIF_OP_WRITE, w + 8, BH_FILL_OWN);
+	bh_seg(d, q, 0, BH_G_RW, 0, BH_SECTS_PER_PAGE - 1);
+	bh_expect(d, "kept-grant-rewritten-write", q, BH_OKAY, 0,
+		  BLKIF_OP_WRITE);
+	bh_read_back(d, "kept-grant-rewritten-read-back", w, 2, w, w + 16);
+}
+
+/* The cases of the disk with persistent grants. */
+static void bh_pcases(struct bh_dev *d)
+{
+	char got[40];
+
+	if (!bh_geometry(d))
+		return;
+	snprintf(got, sizeof(got), "feature-persistent-%d", d->be_persistent);
+	bh_result(d, "negotiated", d->be_persistent, "feature-persistent-1",
+		  got);
+	bh_cases_valid(d);
+	bh_pcase_reuse(d);
+	bh_cases_grant(d);
+	bh_cases_indirect(d);
+	bh_case_ring(d, "ring-full-mixed", true);
+	bh_read_back(d, "still-serving", 8, 1, 0, 0);
 }
 
 /* ---- the run ---- */
@@ -1860,7 +1951,7 @@ static unsigned int bh_gave_up(void)
 
 static void bh_run(struct work_struct *work)
 {
-	struct bh_dev *devs[BH_MAX_DEVS], *v = NULL, *a32 = NULL, *d;
+	struct bh_dev *devs[BH_MAX_DEVS], *v = NULL, *a32 = NULL, *pd = NULL, *d;
 	unsigned long deadline = jiffies + msecs_to_jiffies(BH_CONNECT_WAIT_MS);
 	ktime_t start = ktime_get();
 	bool others_ok[BH_MAX_DEVS];
@@ -1875,21 +1966,28 @@ static void bh_run(struct work_struct *work)
 	snprintf(got, sizeof(got), "%u", n);
 	bh_result(NULL, "disks-connected", n >= ndevs && n, "enough", got);
 
-	/* The disk on the 32-bit ring is neither victim nor bystander. */
+	/*
+	 * The disks on the 32-bit ring and with persistent grants are
+	 * neither victim nor bystander.
+	 */
 	for (i = 0; i < n; i++) {
 		d = devs[i];
 		if (d->abi32)
 			a32 = d;
+		else if (d->persistent)
+			pd = d;
 		else if (victim ? d->devid == victim :
 				  !v || d->devid < v->devid)
 			v = d;
 	}
 	for (i = 0; i < n; i++) {
 		d = devs[i];
-		d->prefix = d == v ? "" : d->abi32 ? "abi32-" : "other-";
-		pr_info("%s (%u): %llu sectors of %u bytes, info 0x%x, flush %d, barrier %d, discard %d, indirect %u%s%s\n",
+		d->prefix = d == v ? "" : d->abi32 ? "abi32-" :
+			    d->persistent ? "persist-" : "other-";
+		pr_info("%s (%u): %llu sectors of %u bytes, info 0x%x, flush %d, barrier %d, discard %d, indirect %u, persistent %d%s%s\n",
 			d->name, d->devid, d->sectors, d->sector_size, d->info,
 			d->flush, d->barrier, d->discard, d->max_indirect,
+			d->be_persistent,
 			d->abi32 ? ", protocol x86_32-abi" : "",
 			d == v ? ", the victim" : "");
 	}
@@ -1920,16 +2018,26 @@ static void bh_run(struct work_struct *work)
 
 	if (abi32 && bh_group("abi32")) {
 		if (!a32)
-			bh32_not_connected(got, sizeof(got));
+			bh_not_connected(abi32, got, sizeof(got));
 		bh_result(NULL, "abi32-connected", a32 != NULL, "Connected",
 			  a32 ? "Connected" : got);
 		if (a32)
 			bh32_cases(a32);
 	}
 
+	if (persist && bh_group("persist")) {
+		if (!pd)
+			bh_not_connected(persist, got, sizeof(got));
+		bh_result(NULL, "persist-connected", pd != NULL, "Connected",
+			  pd ? "Connected" : got);
+		if (pd)
+			bh_pcases(pd);
+	}
+
 	for (i = 0; i < n; i++) {
 		d = devs[i];
-		others_ok[i] = d != v && !d->abi32 && bh_geometry(d);
+		others_ok[i] = d != v && !d->abi32 && !d->persistent &&
+			       bh_geometry(d);
 		if (others_ok[i] && bh_group("other"))
 			bh_cases_bystander(d, false);
 	}
@@ -1979,6 +2087,9 @@ again:
 		ret = xenbus_printf(xbt, xdev->nodename, "protocol", "%s",
 				    d->abi32 ? XEN_IO_PROTO_ABI_X86_32 :
 					       XEN_IO_PROTO_ABI_NATIVE);
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename, "feature-persistent",
+				    "%u", d->persistent);
 	if (ret) {
 		xenbus_transaction_end(xbt, 1);
 		return ret;
@@ -2004,10 +2115,18 @@ static void bh_read_backend(struct bh_dev *d)
 	d->discard = xenbus_read_unsigned(be, "feature-discard", 0);
 	d->max_indirect = xenbus_read_unsigned(be, "feature-max-indirect-segments",
 					       0);
+	d->be_persistent = xenbus_read_unsigned(be, "feature-persistent", 0);
 }
 
 static void bh_free(struct bh_dev *d)
 {
+	unsigned int i;
+
+	for (i = 0; i < BH_POOL_PAGES; i++) {
+		if (d->kept_page[i])
+			gnttab_end_foreign_access(d->kept_ref[i],
+						  d->kept_page[i]);
+	}
 	/* Unbinding closes the channel too. */
 	if (d->irq > 0)
 		unbind_from_irqhandler(d->irq, d);
@@ -2044,6 +2163,9 @@ static int bh_probe(struct xenbus_device *xdev,
 	d->abi32 = abi32 && d->devid == abi32;
 	if (d->abi32)
 		d->prefix = "abi32-";
+	d->persistent = persist && d->devid == persist;
+	if (d->persistent)
+		d->prefix = "persist-";
 
 	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&d->sring, 1,
 				&d->ring_ref);

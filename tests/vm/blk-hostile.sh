@@ -8,7 +8,11 @@
 # producer index that makes the backend give up the first disk, while the
 # second must go on working. The third, xvdc, speaks protocol x86_32-abi:
 # its ring is laid out as a 32-bit guest's, and most of the same cases run
-# on it in that layout (named abi32-*). The guest checks every answer; dom0
+# on it in that layout (named abi32-*). The fourth, xvdd, negotiates
+# persistent grants and reuses them as blkfront does; the data, grant,
+# indirect and ring cases run on it (named persist-*), with dom0 keeping
+# at most 24 grants mapped per ring, so that both the zero-copy path and
+# the copying one serve it. The guest checks every answer; dom0
 # must survive it all, log the refusals rate-limited, hold exactly the data
 # the guest was allowed to write, and unload the backend afterwards.
 #
@@ -26,18 +30,21 @@
 BACKEND=${1:-${XSPLIT_BLK_BACKEND:-ours}}
 HOSTILE_KO=$XS/tests/kmod/xsplit-test-blk-hostile.ko
 GUEST=$XS/tests/vm/guest/blk-hostile.sh
-# Cases in tests/kmod/blk-hostile.c with three disks (105 on xvda and xvdb,
-# 88 on xvdc's 32-bit ring): fewer means some never ran.
-MIN_CASES=193
+# Cases in tests/kmod/blk-hostile.c with four disks (105 on xvda and xvdb,
+# 88 on xvdc's 32-bit ring, 42 on xvdd with persistent grants): fewer
+# means some never ran.
+MIN_CASES=235
 SIZE_MB=64
 SECTORS=$((SIZE_MB * 2048))
-# Device numbers of xvda, xvdb and xvdc: the guest's pattern words carry
-# them. xvdc is the disk on the 32-bit ring.
+# Device numbers of xvda to xvdd: the guest's pattern words carry them.
+# xvdc is the disk on the 32-bit ring, xvdd the one with persistent grants.
 DEVID_A=51712
 DEVID_B=51728
 DEVID_C=51744
+DEVID_D=51760
 IMG=/tmp/xsplit-blk-hostile-a.img
 IMG_C=/tmp/xsplit-blk-hostile-c.img
+IMG_D=/tmp/xsplit-blk-hostile-d.img
 
 case $BACKEND in
 ours|intree) ;;
@@ -92,7 +99,7 @@ fi
 # xvda: a loop device on a file in dom0's tmpfs (write cache and discard:
 # the backend can advertise flush and discard). xvdb: a brd ramdisk (no
 # write cache, no discard), or a second loop device if there is no brd.
-# xvdc: a loop device on a file of its own, like xvda.
+# xvdc and xvdd: loop devices on files of their own, like xvda.
 pattern $DEVID_A >$IMG
 check "modprobe loop" modprobe loop
 disk_a=$(losetup -f --show $IMG)
@@ -110,26 +117,49 @@ check "backing device for xvdb" test -b "$disk_b"
 pattern $DEVID_C >$IMG_C
 disk_c=$(losetup -f --show $IMG_C)
 check "loop device for xvdc" test -b "$disk_c"
+pattern $DEVID_D >$IMG_D
+disk_d=$(losetup -f --show $IMG_D)
+check "loop device for xvdd" test -b "$disk_d"
 check_eq "xvda holds its pattern" "$SECTORS 0 - 0" \
 	"$(verify "$disk_a" $DEVID_A xvda /dev/null)"
 check_eq "xvdb holds its pattern" "$SECTORS 0 - 0" \
 	"$(verify "$disk_b" $DEVID_B xvdb /dev/null)"
 check_eq "xvdc holds its pattern" "$SECTORS 0 - 0" \
 	"$(verify "$disk_c" $DEVID_C xvdc /dev/null)"
+check_eq "xvdd holds its pattern" "$SECTORS 0 - 0" \
+	"$(verify "$disk_d" $DEVID_D xvdd /dev/null)"
+# Few kept grants: xvdd's later pages are copied, alone or beside kept ones.
+if [ "$BACKEND" = ours ]; then
+	pgnt=/sys/module/$(ko_name blkback)/parameters/max_persistent_grants
+else
+	pgnt=/sys/module/xen_blkback/parameters/max_persistent_grants
+fi
+pgnt_was=$(cat $pgnt)
+check "at most 24 persistent grants per ring" sh -c "echo 24 >$pgnt"
 
 spec() {	# VDEV TARGET
 	echo "'format=raw, vdev=$1, access=rw, script=$XS/scripts/hotplug/block, target=$2'"
 }
-params="ndevs=3 abi32=$DEVID_C"
+params="ndevs=4 abi32=$DEVID_C persist=$DEVID_D"
 [ "$BACKEND" = intree ] && params="$params intree=1"
 # In the background only to learn the domain ID the backend logs.
 name=$($DOMU --bg --no-load xen-blkfront \
-	--cfg "disk = [$(spec xvda "$disk_a"), $(spec xvdb "$disk_b"), $(spec xvdc "$disk_c")]" \
+	--cfg "disk = [$(spec xvda "$disk_a"), $(spec xvdb "$disk_b"), $(spec xvdc "$disk_c"), $(spec xvdd "$disk_d")]" \
 	--file $HOSTILE_KO $GUEST $params)
 check "hostile guest created" test -n "$name"
 domid=$(xl domid "$name")
+# xvdd's counters while it lasts: the vbd goes with the guest.
+stats_d=/sys/bus/xen-backend/devices/vbd-$domid-$DEVID_D/statistics
+rm -f /tmp/blk-hostile-d.stats
+(while :; do
+	s=$(cat $stats_d/zero_copy_req $stats_d/persistent_hits 2>/dev/null | tr '\n' ' ')
+	[ -n "$s" ] && echo "$s" >/tmp/blk-hostile-d.stats
+	sleep 1
+done) &
+poller=$!
 out=$($DOMU --timeout 300 --wait "$name")
 rc=$?
+kill $poller
 echo "$out" | sed 's/^/  guest: /'
 check_eq "hostile guest script ended well" 0 "$rc"
 
@@ -154,7 +184,8 @@ echo "$out" >/tmp/blk-hostile-guest.log
 res_a=$(verify "$disk_a" $DEVID_A xvda /tmp/blk-hostile-guest.log)
 res_b=$(verify "$disk_b" $DEVID_B xvdb /tmp/blk-hostile-guest.log)
 res_c=$(verify "$disk_c" $DEVID_C xvdc /tmp/blk-hostile-guest.log)
-echo "  data: xvda $res_a, xvdb $res_b, xvdc $res_c (sectors, bad, first bad, written by the guest)"
+res_d=$(verify "$disk_d" $DEVID_D xvdd /tmp/blk-hostile-guest.log)
+echo "  data: xvda $res_a, xvdb $res_b, xvdc $res_c, xvdd $res_d (sectors, bad, first bad, written by the guest)"
 check_eq "xvda: the guest's writes and only those (sectors, bad, first bad)" \
 	"$SECTORS 0 -" "$(echo "$res_a" | cut -d' ' -f1-3)"
 check "xvda: the guest's writes are there" test "$(echo "$res_a" | cut -d' ' -f4)" -gt 0
@@ -164,6 +195,15 @@ check "xvdb: the guest's writes are there" test "$(echo "$res_b" | cut -d' ' -f4
 check_eq "xvdc: the guest's writes and only those (sectors, bad, first bad)" \
 	"$SECTORS 0 -" "$(echo "$res_c" | cut -d' ' -f1-3)"
 check "xvdc: the guest's writes are there" test "$(echo "$res_c" | cut -d' ' -f4)" -gt 0
+check_eq "xvdd: the guest's writes and only those (sectors, bad, first bad)" \
+	"$SECTORS 0 -" "$(echo "$res_d" | cut -d' ' -f1-3)"
+check "xvdd: the guest's writes are there" test "$(echo "$res_d" | cut -d' ' -f4)" -gt 0
+if [ "$BACKEND" = ours ]; then
+	read -r zc hits _ </tmp/blk-hostile-d.stats 2>/dev/null
+	check "xvdd: requests served zero copy (${zc:-none})" test "${zc:-0}" -gt 0
+	check "xvdd: segments through kept mappings (${hits:-none})" test "${hits:-0}" -gt 0
+fi
+echo "$pgnt_was" >$pgnt
 
 # The backend's story, its first refusals and how the ring ended.
 backend_lines=$(dmesg | grep -E "domain $domid([^0-9]|\$)|vbd-$domid-|xen-blkback")
@@ -220,8 +260,8 @@ noise() {
 check_eq "nothing else at warning level or above" "" "$(dmesg_warnings | noise)"
 
 losetup -d "$disk_a"
-losetup -d "$disk_c"
+losetup -d "$disk_c" "$disk_d"
 [ "$disk_b" = /dev/ram0 ] && rmmod brd 2>/dev/null
 [ "$disk_b" != /dev/ram0 ] && losetup -d "$disk_b"
-rm -f $IMG $IMG.b $IMG_C /tmp/blk-hostile-guest.log
+rm -f $IMG $IMG.b $IMG_C $IMG_D /tmp/blk-hostile-guest.log /tmp/blk-hostile-d.stats
 finish
