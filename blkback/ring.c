@@ -327,7 +327,11 @@ static blk_opf_t xbb_bio_opf(u8 op)
 	case BLKIF_OP_READ:
 		return REQ_OP_READ;
 	case BLKIF_OP_WRITE:
-		return REQ_OP_WRITE;
+		/*
+		 * The guest waits for this answer: foreground I/O, not
+		 * writeback for dom0's write throttling to hold back.
+		 */
+		return REQ_OP_WRITE | REQ_SYNC | REQ_IDLE;
 	default:
 		/*
 		 * Flush and barrier: what was written before is stable
