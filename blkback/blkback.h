@@ -18,6 +18,7 @@ struct xbb_req {
 	struct xbb_ring *ring;
 	blk_status_t bio_status;	/* what the block layer said */
 	bool admitted;			/* past the vbd's I/O limit */
+	bool answered;			/* by its bio's completion */
 	u32 bytes;			/* data it carries, once accepted */
 	/*
 	 * Bounce buffer, from the ring's pool while the request runs: guest
@@ -77,6 +78,11 @@ struct xbb_ring {
 	unsigned long flags;
 	spinlock_t done_lock;
 	struct list_head done;
+	/*
+	 * Answers come from the ring thread and from bio completions:
+	 * rsp_prod_pvt, the response slots and rsp_prod are theirs in turn.
+	 */
+	spinlock_t rsp_lock;
 	struct list_head free;
 	unsigned int inflight;		/* slots not on the free list */
 	struct xbb_req *held;		/* a barrier waiting for the ring to drain */

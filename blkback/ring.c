@@ -66,8 +66,11 @@ static void *xbb_slot(struct xbb_ring *ring, RING_IDX idx)
 
 static void xbb_respond(struct xbb_ring *ring, u64 id, u8 op, int status)
 {
-	void *slot = xbb_slot(ring, ring->back.rsp_prod_pvt);
+	unsigned long flags;
+	void *slot;
 
+	spin_lock_irqsave(&ring->rsp_lock, flags);
+	slot = xbb_slot(ring, ring->back.rsp_prod_pvt);
 	if (ring->abi32) {
 		struct blkif_x86_32_response rsp;
 
@@ -86,13 +89,17 @@ static void xbb_respond(struct xbb_ring *ring, u64 id, u8 op, int status)
 		memcpy(slot, &rsp, sizeof(rsp));
 	}
 	ring->back.rsp_prod_pvt++;
+	spin_unlock_irqrestore(&ring->rsp_lock, flags);
 }
 
 static void xbb_push_responses(struct xbb_ring *ring)
 {
+	unsigned long flags;
 	int notify;
 
+	spin_lock_irqsave(&ring->rsp_lock, flags);
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&ring->back, notify);
+	spin_unlock_irqrestore(&ring->rsp_lock, flags);
 	if (notify)
 		notify_remote_via_irq(ring->chan.irq);
 }
@@ -306,18 +313,34 @@ static void xbb_queue_done(struct xbb_req *rq)
 	struct xbb_ring *ring = rq->ring;
 	unsigned long flags;
 
+	/*
+	 * Woken under the lock: once the thread has taken the request back
+	 * it may free the ring, so nothing of the ring is touched after.
+	 */
 	spin_lock_irqsave(&ring->done_lock, flags);
 	list_add_tail(&rq->node, &ring->done);
-	spin_unlock_irqrestore(&ring->done_lock, flags);
 	wake_up(&ring->wq);
+	spin_unlock_irqrestore(&ring->done_lock, flags);
 }
 
+/*
+ * A request that went well and has nothing left to copy is answered here,
+ * without waiting for the ring thread: the guest sees the answer one
+ * thread wake-up sooner. The thread still takes the slot back (and only
+ * then can the ring go away, so the answer is written while it is there).
+ */
 static void xbb_bio_end(struct bio *bio)
 {
 	struct xbb_req *rq = bio->bi_private;
 
 	rq->bio_status = bio->bi_status;
 	bio_put(bio);
+	if (!rq->bio_status &&
+	    (rq->direct || rq->req.op != BLKIF_OP_READ)) {
+		xbb_respond(rq->ring, rq->req.id, rq->req.op, BLKIF_RSP_OKAY);
+		xbb_push_responses(rq->ring);
+		rq->answered = true;
+	}
 	xbb_queue_done(rq);
 }
 
@@ -571,6 +594,10 @@ static void xbb_finish(struct xbb_req *rq)
 	struct xbb_vbd *vbd = ring->vbd;
 	int status = BLKIF_RSP_OKAY;
 
+	if (rq->answered) {
+		xbb_put_slot(ring, rq);
+		return;
+	}
 	if (rq->bio_status) {
 		xbb_log(vbd, "request %llu (op %u, sector %llu): I/O error %d",
 			rq->req.id, rq->req.op, rq->req.sector,
@@ -733,8 +760,11 @@ static bool xbb_consume(struct xbb_ring *ring)
 			return took;
 		}
 		while (back->req_cons != rp && !ring->fence && !ring->stalled) {
-			/* Cannot happen after the check above. */
-			if (WARN_ON_ONCE(list_empty(&ring->free)))
+			/*
+			 * Answered from its bio's completion, a request's
+			 * slot comes back a moment later: it wakes us then.
+			 */
+			if (list_empty(&ring->free))
 				return took;
 			xbb_copy_request(ring, back->req_cons, &wire);
 			back->req_cons++;
@@ -744,6 +774,7 @@ static bool xbb_consume(struct xbb_ring *ring)
 			rq->bio_status = BLK_STS_OK;
 			rq->admitted = false;
 			rq->direct = false;
+			rq->answered = false;
 			xbb_parse(&rq->req, &wire);
 			xbb_dispatch(ring, rq);
 			took = true;
@@ -951,6 +982,7 @@ struct xbb_ring *xbb_ring_connect(struct xbb_vbd *vbd, unsigned int index,
 		     __CONST_RING_SIZE(blkif, XEN_PAGE_SIZE * nr_refs);
 	init_waitqueue_head(&ring->wq);
 	spin_lock_init(&ring->done_lock);
+	spin_lock_init(&ring->rsp_lock);
 	INIT_LIST_HEAD(&ring->done);
 	INIT_LIST_HEAD(&ring->free);
 	INIT_LIST_HEAD(&ring->pool);
