@@ -152,14 +152,18 @@ domid=$(xl domid "$name")
 stats_d=/sys/bus/xen-backend/devices/vbd-$domid-$DEVID_D/statistics
 rm -f /tmp/blk-hostile-d.stats
 (while :; do
-	s=$(cat $stats_d/zero_copy_req $stats_d/persistent_hits 2>/dev/null | tr '\n' ' ')
-	[ -n "$s" ] && echo "$s" >/tmp/blk-hostile-d.stats
+	# Both or neither: the vbd may go between the two reads.
+	zc=$(cat $stats_d/zero_copy_req 2>/dev/null) &&
+		hits=$(cat $stats_d/persistent_hits 2>/dev/null) &&
+		echo "$zc $hits" >/tmp/blk-hostile-d.stats.new &&
+		mv /tmp/blk-hostile-d.stats.new /tmp/blk-hostile-d.stats
 	sleep 1
 done) &
 poller=$!
 out=$($DOMU --timeout 300 --wait "$name")
 rc=$?
 kill $poller
+wait $poller 2>/dev/null
 echo "$out" | sed 's/^/  guest: /'
 check_eq "hostile guest script ended well" 0 "$rc"
 
@@ -263,5 +267,5 @@ losetup -d "$disk_a"
 losetup -d "$disk_c" "$disk_d"
 [ "$disk_b" = /dev/ram0 ] && rmmod brd 2>/dev/null
 [ "$disk_b" != /dev/ram0 ] && losetup -d "$disk_b"
-rm -f $IMG $IMG.b $IMG_C $IMG_D /tmp/blk-hostile-guest.log /tmp/blk-hostile-d.stats
+rm -f $IMG $IMG.b $IMG_C $IMG_D /tmp/blk-hostile-guest.log /tmp/blk-hostile-d.stats*
 finish
