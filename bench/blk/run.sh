@@ -12,7 +12,9 @@
 # 1 and 32 (IOPS), 1 MiB sequential read and write at depth 8 (MB/s).
 # Rounds alternate between the backends so that drift in the machine hits
 # both alike; the table shows the mean. Under emulation only the ratios
-# mean anything.
+# mean anything. Last, the ceiling: the 1 MiB read row once more, with our
+# backend serving a null_blk device (no device time at all), against
+# native: what the guest's path alone allows.
 
 . /xsplit/tests/lib/vm.sh
 
@@ -23,23 +25,25 @@ FIO=$XS/bench/blk/fio-rows.sh
 disk=$(nvme_disk)
 [ -b "$disk" ] || { echo "bench/blk: no nvme disk"; exit 1; }
 
-# measure LABEL: one guest on the loaded backend; its rows go to
-# /tmp/bench-blk-LABEL, one line per round.
+# measure LABEL [TARGET [ROW...]]: one guest on the loaded backend, its
+# disk TARGET (default the nvme); its rows go to /tmp/bench-blk-LABEL, one
+# line per round.
 measure() {
-	local out
+	local out label=$1 target=${2:-$disk}
+	shift; [ $# -gt 0 ] && shift
 	# fio takes some 20 s to start under emulation, each of 6 rows.
 	out=$($DOMU --bin fio --file $FIO --timeout $((300 + 12 * SECS)) \
-		--cfg "disk = ['format=raw, vdev=xvda, access=rw, script=$XS/scripts/hotplug/block, target=$disk']" \
-		/tmp/bench-blk-guest.sh "$SECS") || { echo "$out"; return 1; }
+		--cfg "disk = ['format=raw, vdev=xvda, access=rw, script=$XS/scripts/hotplug/block, target=$target']" \
+		/tmp/bench-blk-guest.sh "$SECS" "$@") || { echo "$out"; return 1; }
 	echo "$out" | grep '^row ' >/tmp/bench-blk-last
 	echo "$(for r in $ROWS; do awk -v r=$r '$2 == r { print $3 }' /tmp/bench-blk-last; done)" |
-		tr '\n' ' ' >>/tmp/bench-blk-$1
-	echo >>/tmp/bench-blk-$1
+		tr '\n' ' ' >>/tmp/bench-blk-$label
+	echo >>/tmp/bench-blk-$label
 }
 cat >/tmp/bench-blk-guest.sh <<'G'
 . /lib/xsplit/guest-lib.sh
 wait_for /dev/xvda || exit 1
-sh /xsplit-guest/fio-rows.sh /dev/xvda "$1"
+sh /xsplit-guest/fio-rows.sh /dev/xvda "$@"
 G
 
 with_ours() {
@@ -81,4 +85,19 @@ for r in $ROWS; do
 	case $r in *-1m) unit=MB/s ;; esac
 	printf '%-18s %10s %10s %10s %12s %12s\n' "$r $unit" "$o" "$t" "$n" "$(ratio "$o" "$t")" "$(ratio "$o" "$n")"
 done
+
+# The ceiling: null_blk completes at once and moves no data.
+if modprobe null_blk nr_devices=1 gb=1 2>/dev/null && [ -b /dev/nullb0 ]; then
+	: >/tmp/bench-blk-null
+	insmod "$(ko_path blkback)" &&
+		ROWS=read-1m measure null /dev/nullb0 read-1m
+	rmmod "$(ko_name blkback)"
+	modprobe -r null_blk
+	c=$(awk '{ print $1; exit }' /tmp/bench-blk-null)
+	n=$(echo "$native" | cut -d' ' -f5)
+	printf '\nceiling: read-1m through ours from null_blk (no device time) %s MB/s = %s of native %s MB/s\n' \
+		"${c:--}" "$(ratio "${c:-0}" "$n")" "$n"
+else
+	echo "no null_blk: no ceiling measured"
+fi
 echo "ok - bench/blk ran"
