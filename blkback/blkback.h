@@ -77,7 +77,14 @@ struct xbb_ring {
 	wait_queue_head_t wq;
 	unsigned long flags;
 	spinlock_t done_lock;
-	struct list_head done;
+	struct list_head done;		/* to be answered by the thread */
+	/*
+	 * Already answered, only the slot to take back: that needs no
+	 * wake-up of its own (the next event brings the thread) unless the
+	 * thread waits for slots, a barrier's drain or its stop (want_slots).
+	 */
+	struct list_head answered;
+	bool want_slots;
 	/*
 	 * Answers come from the ring thread and from bio completions:
 	 * rsp_prod_pvt, the response slots and rsp_prod are theirs in turn.

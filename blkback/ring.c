@@ -318,8 +318,9 @@ static void xbb_queue_done(struct xbb_req *rq)
 	 * it may free the ring, so nothing of the ring is touched after.
 	 */
 	spin_lock_irqsave(&ring->done_lock, flags);
-	list_add_tail(&rq->node, &ring->done);
-	wake_up(&ring->wq);
+	list_add_tail(&rq->node, rq->answered ? &ring->answered : &ring->done);
+	if (!rq->answered || ring->want_slots)
+		wake_up(&ring->wq);
 	spin_unlock_irqrestore(&ring->done_lock, flags);
 }
 
@@ -622,7 +623,8 @@ static unsigned int xbb_reap(struct xbb_ring *ring)
 	LIST_HEAD(done);
 
 	spin_lock_irq(&ring->done_lock);
-	list_splice_init(&ring->done, &done);
+	list_splice_init(&ring->answered, &done);
+	list_splice_tail_init(&ring->done, &done);
 	spin_unlock_irq(&ring->done_lock);
 	list_for_each_entry_safe(rq, next, &done, node) {
 		list_del(&rq->node);
@@ -752,9 +754,11 @@ static bool xbb_consume(struct xbb_ring *ring)
 		/*
 		 * Measured from our responses, not our consumer index: the
 		 * frontend may have at most one ring's worth unanswered.
+		 * Completions add answers meanwhile; any answer the frontend
+		 * saw before producing rp is seen here (read after rp).
 		 */
-		if (xsplit_ring_pending(rp, back->rsp_prod_pvt, ring->size,
-					&pending) ||
+		if (xsplit_ring_pending(rp, READ_ONCE(back->rsp_prod_pvt),
+					ring->size, &pending) ||
 		    rp - back->req_cons > pending) {
 			xbb_ring_break(ring, "request producer index out of range");
 			return took;
@@ -821,6 +825,14 @@ static long xbb_idle_timeout(struct xbb_ring *ring)
 	return XBB_STALL_POLL;
 }
 
+/* Whether answered requests must wake us: see xbb_ring.want_slots. */
+static void xbb_want_slots(struct xbb_ring *ring, bool want)
+{
+	spin_lock_irq(&ring->done_lock);
+	ring->want_slots = want;
+	spin_unlock_irq(&ring->done_lock);
+}
+
 static bool xbb_has_work(struct xbb_ring *ring)
 {
 	bool done;
@@ -828,7 +840,8 @@ static bool xbb_has_work(struct xbb_ring *ring)
 	if (test_bit(XBB_KICKED, &ring->flags))
 		return true;
 	spin_lock_irq(&ring->done_lock);
-	done = !list_empty(&ring->done);
+	done = !list_empty(&ring->done) ||
+	       (ring->want_slots && !list_empty(&ring->answered));
 	spin_unlock_irq(&ring->done_lock);
 	return done;
 }
@@ -861,6 +874,8 @@ static int xbb_ring_thread(void *arg)
 	while (!kthread_should_stop()) {
 		bool kicked, took = false;
 
+		xbb_want_slots(ring, list_empty(&ring->free) || ring->fence ||
+				     ring->stalled);
 		/* An idle ring still looks at the disk's size now and then. */
 		wait_event_interruptible_timeout(ring->wq, xbb_has_work(ring) ||
 						 kthread_should_stop(),
@@ -884,6 +899,7 @@ static int xbb_ring_thread(void *arg)
 	}
 
 	/* Stopped: every started request still gets its bio back. */
+	xbb_want_slots(ring, true);
 	for (;;) {
 		if (ring->stalled) {
 			xbb_respond(ring, ring->stalled->req.id,
@@ -984,6 +1000,7 @@ struct xbb_ring *xbb_ring_connect(struct xbb_vbd *vbd, unsigned int index,
 	spin_lock_init(&ring->done_lock);
 	spin_lock_init(&ring->rsp_lock);
 	INIT_LIST_HEAD(&ring->done);
+	INIT_LIST_HEAD(&ring->answered);
 	INIT_LIST_HEAD(&ring->free);
 	INIT_LIST_HEAD(&ring->pool);
 	ret = xbb_ring_alloc(ring);
