@@ -30,4 +30,4 @@ bench-pci: deps
 
 bench-blk: deps
 	$(MAKE) -C $(TOP) -s
-	$(TOP)/scripts/testbed --no-build --timeout 1800 run $(TOP)/bench/blk/run.sh
+	$(TOP)/scripts/testbed --no-build --timeout 2700 run $(TOP)/bench/blk/run.sh

@@ -15,7 +15,7 @@ only=" $* "
 # bandwidth (KiB/s) in 7, write IOPS in 49 and write bandwidth in 48.
 run() {
 	local line
-	[ "$only" = "  " ] || case $only in *" $1 "*) ;; *) return ;; esac
+	[ "$only" = "  " ] || case $only in *" $1 "*) ;; *) return 0 ;; esac
 	line=$(fio --name="$1" --filename="$dev" --direct=1 --ioengine=libaio \
 		--size=256M --runtime="$secs" --time_based --rw="$2" --bs="$3" \
 		--iodepth="$4" --randrepeat=0 --minimal 2>/dev/null) || { echo "row $1 failed"; return; }

@@ -6,12 +6,13 @@
 # backing disk, stock xen-blkfront with its defaults), and the same fio in
 # dom0 on the nvme itself as the limit. Not a test: it prints figures.
 #
-#   scripts/testbed run bench/blk/run.sh [SECONDS [ROUNDS]]  (make bench-blk)
+#   scripts/testbed run bench/blk/run.sh [SECONDS [ROUNDS]]  (make bench-blk;
+#   default 5 s, 3 rounds)
 #
 # Rows (bench/blk/fio-rows.sh): 4 KiB random read and write at queue depth
 # 1 and 32 (IOPS), 1 MiB sequential read and write at depth 8 (MB/s).
 # Rounds alternate between the backends so that drift in the machine hits
-# both alike; the table shows the mean. Under emulation only the ratios
+# both alike; the table shows the median. Under emulation only the ratios
 # mean anything. Last, the ceiling: the 1 MiB read row once more, with our
 # backend serving a null_blk device (no device time at all), against
 # native: what the guest's path alone allows.
@@ -19,7 +20,7 @@
 . /xsplit/tests/lib/vm.sh
 
 SECS=${1:-5}
-ROUNDS=${2:-2}
+ROUNDS=${2:-3}
 ROWS="randread-4k-qd1 randread-4k-qd32 randwrite-4k-qd1 randwrite-4k-qd32 read-1m write-1m"
 FIO=$XS/bench/blk/fio-rows.sh
 disk=$(nvme_disk)
@@ -70,16 +71,21 @@ for r in $(seq $ROUNDS); do
 done
 echo "native: $native"
 
-mean_col() { awk -v c=$2 '{ s += $c } END { if (NR) printf "%d", s / NR }' "$1"; }
+# The median of the rounds: one round that a busy host slowed down does
+# not move it (with 2 rounds it is their mean).
+median_col() {
+	awk -v c=$2 '{ print $c }' "$1" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR % 2) printf "%d", v[(NR + 1) / 2]; else if (NR) printf "%d", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
-printf '\nbench/blk (fio %s s per row, mean of %s alternating rounds; nvme disk of the test bed; PV domU with stock xen-blkfront; ours = xsplit-blkback, in-tree = xen-blkback, native = fio in dom0 on the nvme)\n' "$SECS" "$ROUNDS"
+printf '\nbench/blk (fio %s s per row, median of %s alternating rounds; nvme disk of the test bed; PV domU with stock xen-blkfront; ours = xsplit-blkback, in-tree = xen-blkback, native = fio in dom0 on the nvme)\n' "$SECS" "$ROUNDS"
 printf '%-18s %10s %10s %10s %12s %12s\n' row ours in-tree native ours/in-tree ours/native
 i=0
 for r in $ROWS; do
 	i=$((i + 1))
-	o=$(mean_col /tmp/bench-blk-ours $i)
-	t=$(mean_col /tmp/bench-blk-intree $i)
+	o=$(median_col /tmp/bench-blk-ours $i)
+	t=$(median_col /tmp/bench-blk-intree $i)
 	n=$(echo "$native" | cut -d' ' -f$i)
 	unit=IOPS
 	case $r in *-1m) unit=MB/s ;; esac
