@@ -197,34 +197,44 @@ u32 xsplit_blk_data_sectors(const struct xsplit_blk_req *req)
 	return sectors;
 }
 
-unsigned int xsplit_blk_layout(const struct xsplit_blk_req *req,
-			       struct xsplit_blk_chunk *out)
+unsigned int xsplit_blk_layout_next(const struct xsplit_blk_req *req,
+				    struct xsplit_blk_cursor *cur,
+				    struct xsplit_blk_chunk *out,
+				    unsigned int max)
 {
-	unsigned int i, n = 0, nseg = req->nr_segments;
-	u32 buf_off = 0;
+	unsigned int n = 0, nseg = req->nr_segments;
 
 	if (nseg > XSPLIT_BLK_MAX_INDIRECT_SEGS)
 		nseg = XSPLIT_BLK_MAX_INDIRECT_SEGS;
-	for (i = 0; i < nseg; i++) {
-		const struct xsplit_blk_seg *seg = &req->seg[i];
-		u32 guest_off = (u32)seg->first_sect << XSPLIT_BLK_SECTOR_SHIFT;
-		u32 left = (u32)(seg->last_sect - seg->first_sect + 1)
-			   << XSPLIT_BLK_SECTOR_SHIFT;
+	while (n < max && cur->seg < nseg) {
+		const struct xsplit_blk_seg *seg = &req->seg[cur->seg];
+		u32 guest_off = ((u32)seg->first_sect << XSPLIT_BLK_SECTOR_SHIFT) +
+				cur->done;
+		u32 left = ((u32)(seg->last_sect - seg->first_sect + 1)
+			    << XSPLIT_BLK_SECTOR_SHIFT) - cur->done;
+		u32 room = XSPLIT_BLK_PAGE_SIZE -
+			   cur->buf_off % XSPLIT_BLK_PAGE_SIZE;
+		u32 len = left < room ? left : room;
 
-		while (left) {
-			u32 room = XSPLIT_BLK_PAGE_SIZE -
-				   buf_off % XSPLIT_BLK_PAGE_SIZE;
-			u32 len = left < room ? left : room;
-
-			out[n].seg = i;
-			out[n].guest_off = guest_off;
-			out[n].buf_off = buf_off;
-			out[n].len = len;
-			n++;
-			guest_off += len;
-			buf_off += len;
-			left -= len;
+		out[n].seg = cur->seg;
+		out[n].guest_off = guest_off;
+		out[n].buf_off = cur->buf_off;
+		out[n].len = len;
+		n++;
+		cur->buf_off += len;
+		cur->done += len;
+		if (len == left) {
+			cur->seg++;
+			cur->done = 0;
 		}
 	}
 	return n;
+}
+
+unsigned int xsplit_blk_layout(const struct xsplit_blk_req *req,
+			       struct xsplit_blk_chunk *out)
+{
+	struct xsplit_blk_cursor cur = { 0 };
+
+	return xsplit_blk_layout_next(req, &cur, out, XSPLIT_BLK_MAX_CHUNKS);
 }

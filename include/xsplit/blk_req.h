@@ -141,4 +141,22 @@ struct xsplit_blk_chunk {
 unsigned int xsplit_blk_layout(const struct xsplit_blk_req *req,
 			       struct xsplit_blk_chunk *out);
 
+/* Where the layout of a request has got to: start from all zeros. */
+struct xsplit_blk_cursor {
+	u16 seg;		/* the segment next laid out */
+	u16 done;		/* bytes of it already laid out */
+	u32 buf_off;		/* where they end in the buffer */
+};
+
+/*
+ * The same layout a piece at a time: the next chunks from @cur on, at
+ * most @max of them, into @out; @cur moves past them. Returns how many,
+ * 0 once the whole request is laid out. Chunks come out as
+ * xsplit_blk_layout() gives them, however @max cuts them.
+ */
+unsigned int xsplit_blk_layout_next(const struct xsplit_blk_req *req,
+				    struct xsplit_blk_cursor *cur,
+				    struct xsplit_blk_chunk *out,
+				    unsigned int max);
+
 #endif /* XSPLIT_BLK_REQ_H */

@@ -260,6 +260,30 @@ static int model(const struct xsplit_blk_req *req,
 	return model_extent(req->sector, count, vbd);
 }
 
+/* Laid out @max chunks at a time, @req gives the same @n chunks @whole. */
+static void check_layout_in_pieces(const struct xsplit_blk_req *req,
+				   const struct xsplit_blk_chunk *whole,
+				   unsigned int n, unsigned int max)
+{
+	struct xsplit_blk_cursor cur = { 0 };
+	struct xsplit_blk_chunk part[13];
+	unsigned int i, got, k = 0;
+
+	while ((got = xsplit_blk_layout_next(req, &cur, part, max))) {
+		if (got > max || k + got > n)
+			abort();
+		/* Field by field: the padding of @whole holds a pattern. */
+		for (i = 0; i < got; i++, k++)
+			if (part[i].seg != whole[k].seg ||
+			    part[i].guest_off != whole[k].guest_off ||
+			    part[i].buf_off != whole[k].buf_off ||
+			    part[i].len != whole[k].len)
+				abort();
+	}
+	if (k != n)
+		abort();
+}
+
 static void check_layout(const struct xsplit_blk_req *req, u32 sectors)
 {
 	struct xsplit_blk_chunk out[XSPLIT_BLK_MAX_CHUNKS];
@@ -305,6 +329,7 @@ static void check_layout(const struct xsplit_blk_req *req, u32 sectors)
 		abort();
 	if (buf != sectors * 512)
 		abort();
+	check_layout_in_pieces(req, out, n, 1 + sectors % 13);
 }
 
 static void check_accepted_data(const struct xsplit_blk_req *req,

@@ -1000,6 +1000,55 @@ TEST(blk_layout_worst_case)
 }
 
 /*
+ * @req laid out @max chunks at a time: the same chunks as in one go, and
+ * no call gives more than @max. 0 if so.
+ */
+static int pieces_differ(const struct xsplit_blk_req *req, unsigned int max)
+{
+	struct xsplit_blk_cursor cur = { 0 };
+	struct xsplit_blk_chunk *whole, *part;
+	unsigned int i, n, got, k = 0;
+	int bad = 0;
+
+	whole = layout(req, &n);
+	part = calloc(max, sizeof(*part));
+	if (!part)
+		abort();
+	while (!bad && (got = xsplit_blk_layout_next(req, &cur, part, max))) {
+		if (got > max || k + got > n)
+			bad = 1;
+		for (i = 0; !bad && i < got; i++, k++)
+			bad = !chunk_is(&part[i], whole[k].seg, whole[k].guest_off,
+					whole[k].buf_off, whole[k].len);
+	}
+	if (k != n)
+		bad = 2;
+	/* Once done it stays done. */
+	if (!bad && xsplit_blk_layout_next(req, &cur, part, max))
+		bad = 3;
+	free(part);
+	free(whole);
+	return bad;
+}
+
+TEST(blk_layout_in_pieces)
+{
+	struct xsplit_blk_req r = req_pages(BLKIF_OP_WRITE, 0, 11);
+	unsigned int max;
+
+	/* The worst case: every page after the first splits. */
+	r.seg[0].first_sect = 5;
+	r.seg[0].last_sect = 5;
+	for (max = 1; max <= 22; max++)
+		CHECK(pieces_differ(&r, max) == 0);
+	r = req_pages(BLKIF_OP_READ, 0, XSPLIT_BLK_MAX_SEGS);
+	CHECK(pieces_differ(&r, 1) == 0);
+	CHECK(pieces_differ(&r, 4) == 0);
+	r = req_pages(BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
+	CHECK(pieces_differ(&r, 3) == 0);
+}
+
+/*
  * Every valid request shape from a fixed pseudo-random sequence, plus the
  * extremes: the layout rules hold for each.
  */
