@@ -4,18 +4,21 @@
  * them, move data with grant copies and turn them into bios on the backing
  * device, and answer.
  *
- * Guest pages are never mapped into dom0. Data is grant-copied between the
- * guest's granted pages and a bounce buffer per ring slot, and the bios
- * work on the bounce buffer. That costs one copy per request, but a bio
- * never holds a page the guest can take back, so neither a slow device nor
- * a vanishing guest can leave grant mappings behind, and a failed read
- * hands the guest nothing: the buffer is copied out only after the device
- * filled all of it.
+ * By default guest pages are never mapped into dom0. Data is grant-copied
+ * between the guest's granted pages and bounce pages the request borrows
+ * from the ring's pool, and the bios work on the bounce pages. That costs
+ * a copy per request, made by Xen on dom0's CPU (without it the frontend
+ * would copy into persistently granted pages on its own), but a bio never
+ * holds a page the guest can take back, so neither a slow device nor a
+ * vanishing guest can leave grant mappings behind, and a failed read hands
+ * the guest nothing: the buffer is copied out only after the device filled
+ * all of it. With persistent grants (persistent.c) a request whose every
+ * segment is a kept mapping is served zero copy instead.
  *
- * One kernel thread per ring does everything but the bio completion, which
- * only queues the request back to the thread. The thread is therefore the
- * only writer of the ring's private indices and of the response slots, and
- * needs no lock for them.
+ * One kernel thread per ring takes requests off the ring, copies writes in
+ * and submits; the bio completion answers what it can (writes, reads once
+ * copied out) and hands the request back to the thread, which answers the
+ * rest and takes the slots back.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -23,6 +26,7 @@
 #include <linux/bio.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
+#include <asm/xen/hypercall.h>
 #include <xen/events.h>
 #include <xen/page.h>
 #include <xsplit/ring_check.h>
@@ -237,6 +241,35 @@ static void xbb_count(struct xbb_ring *ring, const struct xbb_req *rq)
 	}
 }
 
+/* Fill @op to move chunk @c of @rq between the guest and the bounce buffer. */
+static void xbb_copy_op(struct gnttab_copy *op, const struct xbb_req *rq,
+			const struct xsplit_blk_chunk *c, bool to_guest)
+{
+	struct page *bounce = rq->pages[c->buf_off / XEN_PAGE_SIZE];
+	unsigned int boff = c->buf_off % XEN_PAGE_SIZE;
+	grant_ref_t gref = rq->req.seg[c->seg].gref;
+	domid_t dom = rq->ring->vbd->xdev->otherend_id;
+
+	op->len = c->len;
+	if (to_guest) {
+		op->source.u.gmfn = xen_page_to_gfn(bounce);
+		op->source.domid = DOMID_SELF;
+		op->source.offset = boff;
+		op->dest.u.ref = gref;
+		op->dest.domid = dom;
+		op->dest.offset = c->guest_off;
+		op->flags = GNTCOPY_dest_gref;
+	} else {
+		op->source.u.ref = gref;
+		op->source.domid = dom;
+		op->source.offset = c->guest_off;
+		op->dest.u.gmfn = xen_page_to_gfn(bounce);
+		op->dest.domid = DOMID_SELF;
+		op->dest.offset = boff;
+		op->flags = GNTCOPY_source_gref;
+	}
+}
+
 /*
  * Grant-copy the data of @rq between the guest and the bounce buffer:
  * in (guest to us) for writes, out for reads. Returns 0 or -EIO if any
@@ -247,21 +280,17 @@ static int xbb_copy(struct xbb_req *rq, bool to_guest)
 {
 	struct xbb_ring *ring = rq->ring;
 	struct xsplit_blk_chunk *chunks = ring->chunks;
-	domid_t dom = ring->vbd->xdev->otherend_id;
 	unsigned int i, n, nr_ops = 0;
 
 	n = xsplit_blk_layout(&rq->req, chunks);
 	for (i = 0; i < n; i++) {
 		const struct xsplit_blk_chunk *c = &chunks[i];
-		struct page *bounce = rq->pages[c->buf_off / XEN_PAGE_SIZE];
-		unsigned int boff = c->buf_off % XEN_PAGE_SIZE;
-		grant_ref_t gref = rq->req.seg[c->seg].gref;
-		struct page *kept = xbb_pgnt_page(ring, gref);
-		struct gnttab_copy *op;
+		struct page *kept = xbb_pgnt_page(ring, rq->req.seg[c->seg].gref);
 
 		if (kept) {
 			void *g = page_address(kept) + c->guest_off;
-			void *b = page_address(bounce) + boff;
+			void *b = page_address(rq->pages[c->buf_off / XEN_PAGE_SIZE]) +
+				  c->buf_off % XEN_PAGE_SIZE;
 
 			if (to_guest)
 				memcpy(g, b, c->len);
@@ -270,26 +299,8 @@ static int xbb_copy(struct xbb_req *rq, bool to_guest)
 			ring->stats.persistent_hits++;
 			continue;
 		}
-		op = &ring->copy[nr_ops];
-		ring->copy_chunk[nr_ops++] = i;
-		op->len = c->len;
-		if (to_guest) {
-			op->source.u.gmfn = xen_page_to_gfn(bounce);
-			op->source.domid = DOMID_SELF;
-			op->source.offset = boff;
-			op->dest.u.ref = gref;
-			op->dest.domid = dom;
-			op->dest.offset = c->guest_off;
-			op->flags = GNTCOPY_dest_gref;
-		} else {
-			op->source.u.ref = gref;
-			op->source.domid = dom;
-			op->source.offset = c->guest_off;
-			op->dest.u.gmfn = xen_page_to_gfn(bounce);
-			op->dest.domid = DOMID_SELF;
-			op->dest.offset = boff;
-			op->flags = GNTCOPY_source_gref;
-		}
+		ring->copy_chunk[nr_ops] = i;
+		xbb_copy_op(&ring->copy[nr_ops++], rq, c, to_guest);
 	}
 	if (!nr_ops)
 		return 0;
@@ -305,6 +316,52 @@ static int xbb_copy(struct xbb_req *rq, bool to_guest)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Room for the grant copies of a read made where its bio completes (any
+ * context, so per CPU and with interrupts off while in use); a larger
+ * read takes several hypercalls.
+ */
+#define XBB_COPY_BATCH	32
+struct xbb_copy_batch {
+	struct xsplit_blk_chunk chunk[XBB_COPY_BATCH];
+	struct gnttab_copy op[XBB_COPY_BATCH];
+};
+static DEFINE_PER_CPU(struct xbb_copy_batch, xbb_copy_batch);
+
+/*
+ * Copy a read's data out to the guest from the bio's completion, so that
+ * the answer need not wait for the ring thread to be scheduled. Only for
+ * rings without persistent grants (every segment is grant-copied). false:
+ * some piece did not copy (a bad grant, or Xen asking to try again); the
+ * ring thread then does the whole copy once more its own way and reports.
+ */
+static bool xbb_copy_out_now(struct xbb_req *rq)
+{
+	struct xsplit_blk_cursor cur = { 0 };
+	struct xbb_copy_batch *b;
+	unsigned long flags;
+	unsigned int i, n;
+	bool ok = true;
+
+	local_irq_save(flags);
+	b = this_cpu_ptr(&xbb_copy_batch);
+	while (ok && (n = xsplit_blk_layout_next(&rq->req, &cur, b->chunk,
+						  XBB_COPY_BATCH))) {
+		for (i = 0; i < n; i++)
+			xbb_copy_op(&b->op[i], rq, &b->chunk[i], true);
+		/*
+		 * Not gnttab_batch_copy(), which may sleep to retry: here a
+		 * retry is the thread's job.
+		 */
+		if (HYPERVISOR_grant_table_op(GNTTABOP_copy, b->op, n))
+			ok = false;
+		for (i = 0; ok && i < n; i++)
+			ok = b->op[i].status == GNTST_okay;
+	}
+	local_irq_restore(flags);
+	return ok;
 }
 
 /* Hand a finished request back to the ring thread; any context. */
@@ -325,10 +382,11 @@ static void xbb_queue_done(struct xbb_req *rq)
 }
 
 /*
- * A request that went well and has nothing left to copy is answered here,
- * without waiting for the ring thread: the guest sees the answer one
- * thread wake-up sooner. The thread still takes the slot back (and only
- * then can the ring go away, so the answer is written while it is there).
+ * A request that went well is answered here, without waiting for the ring
+ * thread: the guest sees the answer one thread wake-up sooner. A read
+ * through bounce pages is copied out to the guest first, where it can be.
+ * The thread still takes the slot back (and only then can the ring go
+ * away, so the answer is written while it is there).
  */
 static void xbb_bio_end(struct bio *bio)
 {
@@ -337,7 +395,8 @@ static void xbb_bio_end(struct bio *bio)
 	rq->bio_status = bio->bi_status;
 	bio_put(bio);
 	if (!rq->bio_status &&
-	    (rq->direct || rq->req.op != BLKIF_OP_READ)) {
+	    (rq->direct || rq->req.op != BLKIF_OP_READ ||
+	     (!rq->ring->persistent && xbb_copy_out_now(rq)))) {
 		xbb_respond(rq->ring, rq->req.id, rq->req.op, BLKIF_RSP_OKAY);
 		xbb_push_responses(rq->ring);
 		rq->answered = true;
