@@ -3,13 +3,10 @@
  * xsplit-blkback: block device backend.
  *
  * For each vbd the toolstack sets up in xenstore, open the backing block
- * device dom0 names, map the guest's request ring, check every request
- * copied off it and turn it into bios on that device (xenbus.c, ring.c).
- *
- * The base blkif protocol is served: read, write, flush-cache, write
- * barrier and discard on a one-page ring with the native ABI. The rest of
- * the protocol (see xenbus.c) and the per-vbd I/O limits are not there
- * yet; a frontend that asks for them falls back to the base protocol.
+ * device dom0 names, map the guest's request rings, check every request
+ * copied off them and turn it into bios on that device (xenbus.c: the
+ * xenbus side and the features offered; ring.c: the I/O path; limit.c:
+ * the per-vbd I/O limits; persistent.c: persistent grants).
  *
  * Do not load it together with the in-tree xen-blkback: both would take
  * the same "vbd" devices.
@@ -41,10 +38,16 @@ module_param_named(max_queues, xbb_max_queues, uint, 0444);
 MODULE_PARM_DESC(max_queues,
 		 "Most queues (rings, each with its own thread) a frontend may use per disk (1-16; default: dom0's online CPUs)");
 
-bool xbb_feature_persistent = true;
+/*
+ * Off by default: a frontend that takes persistent grants copies every
+ * request's data into and out of its granted pages itself, on the guest's
+ * own vCPU, where without them Xen's grant copy does it on ours (see
+ * bench/blk in the README); and no guest page is then ever mapped here.
+ */
+bool xbb_feature_persistent;
 module_param_named(feature_persistent, xbb_feature_persistent, bool, 0444);
 MODULE_PARM_DESC(feature_persistent,
-		 "Offer persistent grants: keep the frontend's pages mapped and copy with memcpy (default 1)");
+		 "Offer persistent grants: keep the frontend's pages mapped and serve from them (default 0: grant copy)");
 
 unsigned int xbb_max_persistent_grants = 1056;
 module_param_named(max_persistent_grants, xbb_max_persistent_grants, uint, 0644);

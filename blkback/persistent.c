@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Persistent grants (feature-persistent): a frontend that negotiated them
- * keeps granting the same pages, always writable, and never takes a grant
- * back while the ring is up. Each ring maps such a grant the first time it
- * sees it and keeps it mapped, so that data moves by memcpy between the
- * mapped page and the bounce buffer instead of by a grant-copy hypercall.
+ * Persistent grants (feature-persistent, offered with feature_persistent=1):
+ * a frontend that negotiated them keeps granting the same pages, always
+ * writable, and never takes a grant back while the ring is up. Each ring
+ * maps such a grant the first time it sees it and keeps it mapped; a
+ * request whose segments are all kept is served from the guest's pages
+ * (zero copy), others move data by memcpy between the mapped page and the
+ * bounce buffer instead of by a grant-copy hypercall.
  *
  * Only a grant that maps is kept: one the frontend never made, made to
  * someone else or made read-only fails to map, and its segment falls back

@@ -12,7 +12,8 @@
  *
  * We offer rings of up to 2^max_ring_page_order pages ("ring-page-order",
  * "ring-ref%u"), up to max_queues queues ("multi-queue-num-queues", each
- * queue's keys in "queue-N/"), indirect requests and persistent grants.
+ * queue's keys in "queue-N/"), indirect requests and, with
+ * feature_persistent=1, persistent grants.
  * The ring may be in the native or the 32-bit x86 layout ("protocol").
  * Secure discard is offered where the device can erase securely.
  */

@@ -91,7 +91,8 @@ verify() {
 
 dmesg_mark
 if [ "$BACKEND" = ours ]; then
-	check "insmod xsplit-blkback" insmod "$(ko_path blkback)"
+	# Persistent grants offered: xvdd's cases need them.
+	check "insmod xsplit-blkback feature_persistent=1" insmod "$(ko_path blkback)" feature_persistent=1
 else
 	check "modprobe xen-blkback" modprobe xen-blkback
 fi

@@ -5,7 +5,9 @@
 #
 # 1. The peer: the kernel's xen-blkback serves the nvme disk to the
 #    kernel's xen-blkfront; data both ways, compared by checksum.
-# 2. Ours: xsplit-blkback serves three disks to one guest's stock
+# 2. Ours, offering persistent grants (feature_persistent=1, so that most
+#    requests are served zero copy from kept mappings): xsplit-blkback
+#    serves three disks to one guest's stock
 #    xen-blkfront, each backed by a different dom0 driver: the nvme disk,
 #    a loop device on a tmpfs file and a brd ramdisk. blkfront runs with
 #    its defaults (indirect requests, persistent grants, one-page rings)
@@ -15,7 +17,8 @@
 #    the flush and the discard arrive there, detaches and re-attaches a
 #    disk three times, grows it under the running guest, and cannot rmmod
 #    our backend while a guest is connected.
-# 3. A guest whose blkfront runs on one queue (1 vCPU) of a 16-page ring
+# 3. Ours reloaded with its defaults (grant copy, no persistent grants):
+#    a guest whose blkfront runs on one queue (1 vCPU) of a 16-page ring
 #    without indirect requests or persistent grants does the same random
 #    reads and writes (checked by dom0), sees a disk of 4 KiB sectors, a
 #    read-only one and a cdrom on a removable dom0 disk (scsi_debug) as
@@ -81,7 +84,7 @@ check "in-tree xen-blkback unloads" modprobe -r xen-blkback
 
 # ---- 2. ours, three backing drivers ------------------------------------
 dmesg_mark
-check "insmod xsplit-blkback" insmod "$(ko_path blkback)"
+check "insmod xsplit-blkback feature_persistent=1" insmod "$(ko_path blkback)" feature_persistent=1
 mkdir -p /run/xsplit-blk && mount -t tmpfs -o size=80m none /run/xsplit-blk
 truncate -s 64M /run/xsplit-blk/loop.img
 modprobe loop
@@ -176,6 +179,8 @@ check_eq "guest kernel logged no trouble" "guest-trouble 0" "$(grep '^guest-trou
 check "guest gone: every vbd disconnected" \
 	sh -c "test \$(dmesg | grep -c 'xsplit-blkback vbd-$domid-.*: disconnected from domain $domid') -ge 6"
 # ---- 3. xl save / xl restore, then destroyed in the middle of I/O ------
+check "rmmod xsplit-blkback" rmmod $MOD
+check "insmod xsplit-blkback with its defaults" insmod "$(ko_path blkback)"
 spec1="'format=raw, vdev=xvda, access=rw, $HOTPLUG, target=$disk'"
 # xvdc: 32 MiB of the loop device whose middle 8 MiB fail every I/O.
 printf '%s\n' "0 16384 linear $loop 0" "16384 16384 error" \
@@ -273,9 +278,9 @@ check "restored guest reconnected with a 16-page ring" \
 	sh -c "dmesg | grep -q 'vbd-$domid-51712: connected to domain $domid (1 queue(s), ring of 16 page(s), 512 slots)$'"
 check_eq "max_indirect_segments=0: no indirect request" 0 \
 	"$(cat /sys/bus/xen-backend/devices/vbd-$domid-51712/statistics/indirect_req)"
-check_eq "feature_persistent=0: no persistent grant used" 0 \
+check_eq "not offered by default: no persistent grant used" 0 \
 	"$(cat /sys/bus/xen-backend/devices/vbd-$domid-51712/statistics/persistent_hits)"
-check_eq "feature_persistent=0: nothing served zero copy" 0 \
+check_eq "not offered by default: nothing served zero copy" 0 \
 	"$(cat /sys/bus/xen-backend/devices/vbd-$domid-51712/statistics/zero_copy_req)"
 check "restored guest's disk served by us" \
 	sh -c "readlink /sys/bus/xen-backend/devices/vbd-$domid-51712/driver | grep -q xsplit-blkback"
