@@ -14,10 +14,10 @@ cat >/tmp/args.sh <<'G'
 echo "argc $#"
 for a in "$@"; do echo "arg <$a>"; done
 sha256sum /xsplit-guest/blob /data/blob2 | cut -d' ' -f1
-fio --version
+/usr/bin/xz --version | head -n 1
 exit 7
 G
-out=$($DOMU --file /tmp/blob --file /tmp/blob:/data/blob2 --bin fio \
+out=$($DOMU --file /tmp/blob --file /tmp/blob:/data/blob2 --bin xz \
 	/tmp/args.sh one "two words" "")
 rc=$?
 check_eq "guest script's exit status comes back" 7 "$rc"
@@ -28,7 +28,7 @@ arg <>" "$(head -n 4 <<<"$out")"
 sum=$(sha256sum </tmp/blob | cut -d' ' -f1)
 check_eq "--file copies files in, byte for byte" "$sum
 $sum" "$(sed -n 5,6p <<<"$out")"
-check_eq "--bin brings a dynamic binary with its libraries" "$(fio --version)" "$(sed -n 7p <<<"$out")"
+check_eq "--bin brings a dynamic binary with its libraries" "$(xz --version | head -n 1)" "$(sed -n 7p <<<"$out")"
 
 cat >/tmp/bg.sh <<'G'
 echo READY
