@@ -9,8 +9,9 @@
 #   make testbed-shell   an interactive dom0 in the test bed
 #   make bench-pci       bench/pci: ours against the in-tree xen-pciback
 #   make bench-blk       bench/blk: fio on ours, the in-tree xen-blkback and dom0
+#   make bench-dma       bench/dma: DMA map+unmap on xsplit-dma, swiotlb-xen, identity ops
 
-.PHONY: check demo deps testbed-shell bench-pci bench-blk
+.PHONY: check demo deps testbed-shell bench-pci bench-blk bench-dma
 
 deps:
 	$(TOP)/scripts/deps
@@ -31,3 +32,7 @@ bench-pci: deps
 bench-blk: deps
 	$(MAKE) -C $(TOP) -s
 	$(TOP)/scripts/testbed --no-build --timeout 2700 run $(TOP)/bench/blk/run.sh
+
+bench-dma: deps
+	$(MAKE) -C $(TOP) -s
+	$(TOP)/scripts/testbed --no-build --timeout 1200 run $(TOP)/bench/dma/run.sh
