@@ -33,14 +33,22 @@
 /* page_private() of a coherent buffer's first page: Xen gave its frames. */
 #define XDMA_EXCHANGED	0x78646d61UL
 
-static u64 xdma_frame_p2m(void *ctx, u64 pfn)
+/*
+ * Only used in p2m mode, which is a PV domain: the P2M is read directly
+ * (pfn_to_mfn() would first ask whether the domain is auto-translated).
+ * Always inline, so the map path makes no call at all for a lookup.
+ */
+static __always_inline u64 xdma_frame_p2m(void *ctx, u64 pfn)
 {
-	unsigned long mfn = pfn_to_mfn(pfn);
+	unsigned long mfn = __pfn_to_mfn(pfn);
 
-	return mfn == INVALID_P2M_ENTRY ? XSPLIT_DMA_NO_FRAME : mfn;
+	if (mfn == INVALID_P2M_ENTRY)
+		return XSPLIT_DMA_NO_FRAME;
+	/* A granted page (foreign) or MMIO (identity) is still a frame. */
+	return mfn & ~(FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT);
 }
 
-static u64 xdma_frame_identity(void *ctx, u64 pfn)
+static __always_inline u64 xdma_frame_identity(void *ctx, u64 pfn)
 {
 	return pfn;
 }
@@ -118,7 +126,8 @@ static void xdma_unmap_one(struct xdma_dev *xd, dma_addr_t bus, size_t size,
 		xdma_inc(xd, bad_unmaps);
 		return;
 	}
-	if (xdma_pool_owns(bus) && xdma_pool_unmap(xd, bus, size, dir, sync)) {
+	if (xdma_pool_near(bus) && xdma_pool_owns(bus) &&
+	    xdma_pool_unmap(xd, bus, size, dir, sync)) {
 		xdma_inc(xd, bad_unmaps);
 		return;
 	}
@@ -212,7 +221,7 @@ static void xdma_unmap_resource(struct device *dev, dma_addr_t bus,
 static void xdma_sync_single_for_cpu(struct device *dev, dma_addr_t bus,
 				     size_t size, enum dma_data_direction dir)
 {
-	if (xdma_pool_owns(bus))
+	if (xdma_pool_near(bus) && xdma_pool_owns(bus))
 		xdma_pool_sync(xdma_of(dev), bus, size, dir, true);
 }
 
@@ -220,7 +229,7 @@ static void xdma_sync_single_for_device(struct device *dev, dma_addr_t bus,
 					size_t size,
 					enum dma_data_direction dir)
 {
-	if (xdma_pool_owns(bus))
+	if (xdma_pool_near(bus) && xdma_pool_owns(bus))
 		xdma_pool_sync(xdma_of(dev), bus, size, dir, false);
 }
 

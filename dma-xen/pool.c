@@ -33,6 +33,8 @@ module_param(pool_bits, uint, 0444);
 MODULE_PARM_DESC(pool_bits,
 		 "The bounce pool lies below 2^pool_bits; a device must reach that far (default 32)");
 
+struct xdma_pool_span xdma_pool_span;
+
 struct xdma_segment {
 	struct page *page;
 	dma_addr_t bus;
@@ -48,7 +50,6 @@ static struct {
 	struct xdma_segment *seg;
 	unsigned int nseg;
 	unsigned int seg_order;
-	dma_addr_t lo, hi;		/* bus range spanning every segment */
 } pool = {
 	.users_lock = __MUTEX_INITIALIZER(pool.users_lock),
 	.lock = __SPIN_LOCK_UNLOCKED(pool.lock),
@@ -152,15 +153,16 @@ static int pool_make(void)
 			goto fail;
 		}
 	}
-	pool.lo = pool.seg[0].bus;
-	pool.hi = pool.seg[0].bus + seg_bytes();
+	xdma_pool_span.lo = pool.seg[0].bus;
+	xdma_pool_span.hi = pool.seg[0].bus + seg_bytes();
 	for (i = 1; i < pool.nseg; i++) {
-		pool.lo = min(pool.lo, pool.seg[i].bus);
-		pool.hi = max_t(dma_addr_t, pool.hi, pool.seg[i].bus + seg_bytes());
+		xdma_pool_span.lo = min(xdma_pool_span.lo, pool.seg[i].bus);
+		xdma_pool_span.hi = max_t(dma_addr_t, xdma_pool_span.hi,
+					  pool.seg[i].bus + seg_bytes());
 	}
 	xsplit_dma_pool_init(&pool.book, pool.slots, nslots, seg_pages);
 	pr_info("bounce pool: %u segment(s) of %zu KiB below 2^%u, bus %pad-%pad\n",
-		pool.nseg, seg_bytes() >> 10, pool_bits, &pool.lo, &pool.hi);
+		pool.nseg, seg_bytes() >> 10, pool_bits, &xdma_pool_span.lo, &xdma_pool_span.hi);
 	return 0;
 fail:
 	pool_free_segments();
@@ -191,8 +193,8 @@ void xdma_pool_put(void)
 			pool.users = 1;
 		} else {
 			pool_free_segments();
-			pool.lo = 0;
-			pool.hi = 0;
+			xdma_pool_span.lo = 0;
+			xdma_pool_span.hi = 0;
 		}
 	}
 	mutex_unlock(&pool.users_lock);
@@ -206,7 +208,9 @@ size_t xdma_pool_max_mapping(void)
 
 u64 xdma_pool_top(void)
 {
-	return READ_ONCE(pool.hi) ? READ_ONCE(pool.hi) - 1 : pool_mask();
+	dma_addr_t hi = READ_ONCE(xdma_pool_span.hi);
+
+	return hi ? hi - 1 : pool_mask();
 }
 
 /* The segment holding @bus, or -1. */
@@ -214,7 +218,7 @@ static int pool_segment(dma_addr_t bus)
 {
 	unsigned int i;
 
-	if (bus < pool.lo || bus >= pool.hi)
+	if (bus < xdma_pool_span.lo || bus >= xdma_pool_span.hi)
 		return -1;
 	for (i = 0; i < pool.nseg; i++)
 		if (bus >= pool.seg[i].bus && bus - pool.seg[i].bus < seg_bytes())

@@ -92,6 +92,18 @@ struct xdma_pool_info {
 	unsigned int segments;
 };
 
+/* Bus range spanning every pool segment; empty while there is no pool. */
+struct xdma_pool_span {
+	dma_addr_t lo, hi;
+};
+extern struct xdma_pool_span xdma_pool_span;
+
+/* The cheap test the unmap and sync paths make first, without a call. */
+static inline bool xdma_pool_near(dma_addr_t bus)
+{
+	return bus >= xdma_pool_span.lo && bus < xdma_pool_span.hi;
+}
+
 int xdma_pool_get(void);
 void xdma_pool_put(void);
 size_t xdma_pool_max_mapping(void);
