@@ -59,7 +59,7 @@ expect "dom0 oops (BUG in a module's init)" 125 'crashed: .*kernel BUG' 240 -- \
 	"$TB" --no-build --timeout 180 run "$tmp/oops.sh"
 
 printf 'echo started\nsleep 600\n' >"$tmp/hang.sh"
-expect "a run that hangs hits --timeout" 124 'timed out after 60s' 120 -- \
-	"$TB" --no-build --timeout 60 run "$tmp/hang.sh"
+expect "a run that hangs hits --timeout" 124 'timed out after 40s' 120 -- \
+	"$TB" --no-build --timeout 40 run "$tmp/hang.sh"
 
 [ $((T_PASS + T_FAIL)) -gt 0 ] && [ $T_FAIL -eq 0 ]

@@ -95,6 +95,11 @@ module_param(dma_abuse, bool, 0444);
 MODULE_PARM_DESC(dma_abuse,
 		 "Instead of the DMA self-test: misuse the DMA API (size 0, huge coherent, exhausted bounce pool, double and stray unmaps) and report the DMA layer's answers (abuse-* lines)");
 
+static bool dma_leak;
+module_param(dma_leak, bool, 0444);
+MODULE_PARM_DESC(dma_leak,
+		 "After the DMA steps, map one page and never unmap it: a leak for the DMA layer to report at unbind");
+
 static unsigned int dma_abuse_pool = 512;
 module_param(dma_abuse_pool, uint, 0444);
 MODULE_PARM_DESC(dma_abuse_pool,
@@ -809,6 +814,34 @@ out:
 		__free_page(high[1]);
 }
 
+/* The pages the DMA layer says a coherent buffer is made of must be its own. */
+static int edu_coherent_sgtable(struct edu_dma *d, void *buf, dma_addr_t bus,
+				size_t len)
+{
+	struct sg_table sgt;
+	struct scatterlist *sg;
+	size_t seen = 0;
+	int i, err;
+
+	err = dma_get_sgtable(d->dev, &sgt, buf, bus, len);
+	if (err) {
+		pci_err(d->pdev, "xsplit-test-edu: dma-info coherent sgtable: %d\n", err);
+		return err;
+	}
+	for_each_sgtable_sg(&sgt, sg, i) {
+		if (sg_page(sg) != virt_to_page(buf + seen) || sg->offset)
+			err = -EFAULT;
+		seen += sg->length;
+	}
+	sg_free_table(&sgt);
+	if (!err && seen < len)
+		err = -ERANGE;
+	if (err)
+		pci_err(d->pdev, "xsplit-test-edu: dma-info coherent sgtable: %zu bytes described, pages %s\n",
+			seen, err == -EFAULT ? "wrong" : "right");
+	return err;
+}
+
 /* A coherent buffer: no syncs, the CPU and the device see each other's data. */
 static void edu_dma_coherent(struct edu_dma *d)
 {
@@ -854,6 +887,8 @@ static void edu_dma_coherent(struct edu_dma *d)
 				buf + 2 * PAGE_SIZE + 512 + EDU_XFER,
 				2 * PAGE_SIZE - 512 - EDU_XFER);
 	}
+	if (!err)
+		err = edu_coherent_sgtable(d, buf, bus, len);
 	edu_case_end(d, name, err);
 	if (edu_may_free(d, name))
 		dma_free_coherent(d->dev, len, buf, bus);
@@ -1032,6 +1067,24 @@ static void edu_dma_test(struct pci_dev *pdev, struct edu *edu)
 	pci_info(pdev, "xsplit-test-edu: dma-done %u/%u\n", d.ok, cases);
 }
 
+/*
+ * A mapping this driver never gives back, page and all: the DMA layer must
+ * count it as leaked when the driver goes, and keep the device until then.
+ */
+static void edu_dma_leak(struct pci_dev *pdev)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t bus;
+
+	if (!page) {
+		edu_report(pdev, "dma-leak", false, ENOMEM);
+		return;
+	}
+	bus = dma_map_page(&pdev->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	edu_report(pdev, "dma-leak", !dma_mapping_error(&pdev->dev, bus), 0);
+	pci_info(pdev, "xsplit-test-edu: dma-info leaking the mapping %pad\n", &bus);
+}
+
 static void edu_remove(struct pci_dev *pdev)
 {
 	struct edu *edu = pci_get_drvdata(pdev);
@@ -1120,6 +1173,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu_run(pdev, edu);
 	if (dma_test || dma_expect_bad || dma_abuse)
 		edu_dma_test(pdev, edu);
+	if (dma_leak)
+		edu_dma_leak(pdev);
 	return 0;
 }
 

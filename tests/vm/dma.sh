@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# testbed-options: --timeout 720
 #
 # xsplit-dma, the DMA-API for PV domains, in a real dom0 and a real domU:
 #
@@ -67,6 +68,16 @@ dmesg_mark
 check "edu has no driver in dom0" test -z "$(driver_of $EDU)"
 
 # ---- 1. dom0: the edu's DMA through our ops -------------------------------
+# Xen refuses an exchange for frames below 2^12 (one page of address
+# space), so the pool cannot be made: the bind must fail, say why, and
+# leave the pages as they were.
+check "insmod xsplit-dma pool_bits=12" insmod $DMAKO pool_bits=12
+dmesg_mark
+check "bind refused when Xen will not exchange for the pool" sh -c "! echo $EDU >$SYS/bind"
+check "the refusal says why" has "$(since_mark)" "no 2048 KiB of machine-contiguous memory below 2^12"
+check "nothing bound after the refusal" test ! -e $SYS/devices/$EDU
+check "rmmod after the refused bind" rmmod $MOD
+
 check "insmod xsplit-dma pool_bits=$BITS" insmod $DMAKO pool_bits=$BITS
 check_eq "PV dom0 translates through the P2M" p2m "$(cat $SYS/mode)"
 check "bind of a malformed BDF refused" sh -c "! echo 0000:00:5.0x >$SYS/bind"
@@ -121,6 +132,17 @@ check "the edu was bound at load" test -d $SYS/devices/$EDU
 check_eq "strict mode on for it" 1 "$(stat_of $EDU strict)"
 edu_run_dom0 dom0-strict
 check_eq "dom0-strict: strict mode found nothing" 0 "$(stat_of $EDU strict_errors)"
+# Strict mode must catch addresses that are not this domain's: with the
+# test-only switch, every streaming map hands out a pfn, and is refused
+# before the device could use it.
+echo 1 >/sys/module/$MOD/parameters/test_no_translate
+dmesg_mark
+insmod $EDUKO dma_expect_bad=1
+echo 0 >/sys/module/$MOD/parameters/test_no_translate
+check "strict: untranslated addresses refused" test "$(stat_of $EDU strict_errors)" -gt 0
+check "strict: the refusal names the device" has "$(since_mark)" "$EDU: xsplit-dma: strict: bus address .* is not this domain's memory"
+echo $EDU >/sys/bus/pci/drivers/xsplit-test-edu/unbind
+rmmod xsplit_test_edu
 echo 1 >/sys/bus/pci/devices/$EDU/remove
 check "a removed device is unbound with it" test ! -e $SYS/devices/$EDU
 echo 1 >/sys/bus/pci/rescan
@@ -190,6 +212,12 @@ check "domU: no map refused" has "$out" "^stat failures 0"
 check "domU: every map was unmapped" has "$out" "^stat outstanding 0"
 check "domU: unbound and unloaded" has "$out" "^rmmod done"
 check "domU: no warning or oops in the guest" has "$out" "^guest-trouble 0"
+check "domU: bind= bound the pcifront device at load" has "$out" "^bound at load"
+check "domU: the leaking driver mapped its page" has "$out" "xsplit-test-edu: dma-leak ok"
+check "domU: the leak was counted at the driver's unbind" has "$out" "^leaks 1$"
+check "domU: strict mode listed the leaked mapping" has "$out" "^leak listed 1$"
+check "domU: unbind refused while a mapping is outstanding" has "$out" "^leaky unbind refused"
+check "domU: rmmod refused while a device is bound" has "$out" "^leaky rmmod refused"
 check_eq "no IOMMU fault in Xen's log after the domU run" 0 "$(iommu_faults)"
 
 # ---- 4. domU: without translation the test must fail ------------------------

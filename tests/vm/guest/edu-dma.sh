@@ -2,7 +2,8 @@
 # Guest side of tests/vm/dma.sh: the edu passed through to this PV domU,
 # given xsplit-dma's ops, and its DMA engine run by the test driver.
 #   edu-dma.sh good|bad
-#     good: the DMA self-test (xsplit-test-edu dma_test=1)
+#     good: the DMA self-test (xsplit-test-edu dma_test=1), then a driver
+#           that leaks a mapping (dma_leak=1) under strict mode
 #     bad:  xsplit-dma told not to translate (test_no_translate=1), and
 #           the test driver's check that must notice (dma_expect_bad=1)
 # Both files come with --file: /xsplit-guest/xsplit-dma.ko and
@@ -30,6 +31,7 @@ for s in maps unmaps bounces exchanges contig failures bad_unmaps outstanding; d
 	echo "stat $s $(cat $SYS/devices/$EDU/$s)"
 done
 echo $EDU >/sys/bus/pci/drivers/xsplit-test-edu/unbind
+rmmod xsplit_test_edu
 if [ "$1" = bad ]; then
 	# By hand, no DMA API: the device reads 16 bytes from 0x3f00000000,
 	# far from any RAM, which Xen's IOMMU must refuse and log. This
@@ -48,4 +50,17 @@ if [ "$1" = bad ]; then
 fi
 echo $EDU >$SYS/unbind && echo "unbound"
 rmmod xsplit_dma && echo "rmmod done"
+if [ "$1" = good ]; then
+	# A driver that leaks a mapping: strict mode lists it at the driver's
+	# unbind, and xsplit-dma keeps the device (and itself) from then on.
+	insmod /xsplit-guest/xsplit-dma.ko pool_bits=28 strict=1 "bind=($EDU)" &&
+		[ -d $SYS/devices/$EDU ] && echo "bound at load"
+	insmod /xsplit-guest/xsplit-test-edu.ko dma_leak=1
+	dmesg | grep -o 'xsplit-test-edu: dma-leak .*' | sed 's/^/edu-dma: /'
+	echo $EDU >/sys/bus/pci/drivers/xsplit-test-edu/unbind
+	echo "leaks $(cat $SYS/devices/$EDU/leaks)"
+	echo "leak listed $(dmesg | grep -c 'xsplit-dma: strict: leaked mapping')"
+	echo $EDU >$SYS/unbind 2>/dev/null && echo "leaky unbind allowed" || echo "leaky unbind refused"
+	rmmod xsplit_dma 2>/dev/null && echo "leaky rmmod allowed" || echo "leaky rmmod refused"
+fi
 echo "guest-trouble $(dmesg | grep -cE 'WARNING:|BUG:|Oops|Call Trace')"
