@@ -373,9 +373,12 @@ static struct notifier_block xdma_nb = {
 /* The PCI device a written "dddd:bb:dd.f" names, with a reference. */
 static struct pci_dev *xdma_parse_dev(const char *buf, size_t count)
 {
+	const char *nl = memchr(buf, '\n', count);
 	struct xsplit_bdf bdf;
 
-	count = strcspn(buf, "\n");
+	/* A trailing newline from echo is not part of the address. */
+	if (nl)
+		count = nl - buf;
 	if (xsplit_bdf_parse(buf, count, &bdf))
 		return ERR_PTR(-EINVAL);
 	return pci_get_domain_bus_and_slot(bdf.domain, bdf.bus, bdf.devfn) ?:

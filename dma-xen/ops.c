@@ -126,10 +126,13 @@ static void xdma_unmap_one(struct xdma_dev *xd, dma_addr_t bus, size_t size,
 		xdma_inc(xd, bad_unmaps);
 		return;
 	}
-	if (xdma_pool_near(bus) && xdma_pool_owns(bus) &&
-	    xdma_pool_unmap(xd, bus, size, dir, sync)) {
-		xdma_inc(xd, bad_unmaps);
-		return;
+	if (xdma_pool_near(bus)) {
+		int rc = xdma_pool_unmap(xd, bus, size, dir, sync);
+
+		if (rc && rc != -ENXIO) {
+			xdma_inc(xd, bad_unmaps);
+			return;
+		}
 	}
 	xdma_inc(xd, unmaps);
 }
@@ -221,7 +224,7 @@ static void xdma_unmap_resource(struct device *dev, dma_addr_t bus,
 static void xdma_sync_single_for_cpu(struct device *dev, dma_addr_t bus,
 				     size_t size, enum dma_data_direction dir)
 {
-	if (xdma_pool_near(bus) && xdma_pool_owns(bus))
+	if (xdma_pool_near(bus))
 		xdma_pool_sync(xdma_of(dev), bus, size, dir, true);
 }
 
@@ -229,7 +232,7 @@ static void xdma_sync_single_for_device(struct device *dev, dma_addr_t bus,
 					size_t size,
 					enum dma_data_direction dir)
 {
-	if (xdma_pool_near(bus) && xdma_pool_owns(bus))
+	if (xdma_pool_near(bus))
 		xdma_pool_sync(xdma_of(dev), bus, size, dir, false);
 }
 

@@ -226,11 +226,6 @@ static int pool_segment(dma_addr_t bus)
 	return -1;
 }
 
-bool xdma_pool_owns(dma_addr_t bus)
-{
-	return pool_segment(bus) >= 0;
-}
-
 static u32 pool_slot(int seg, dma_addr_t bus)
 {
 	return (seg << pool.seg_order) + ((bus - pool.seg[seg].bus) >> PAGE_SHIFT);
@@ -292,23 +287,43 @@ dma_addr_t xdma_pool_map(struct xdma_dev *xd, phys_addr_t phys, size_t size,
 	return slot_bus(idx) + off;
 }
 
+/*
+ * The slot @bus falls in (in *@idx) and a copy of its mapping's head (in
+ * *@head). Returns the head's index, -ENXIO if @bus is not in the pool
+ * (a direct mapping), or -ENOENT if nothing is mapped there.
+ */
+static int pool_lookup(dma_addr_t bus, u32 *idx, struct xsplit_dma_slot *head)
+{
+	int seg = pool_segment(bus);
+	unsigned long flags;
+	int h;
+
+	if (seg < 0)
+		return -ENXIO;
+	*idx = pool_slot(seg, bus);
+	spin_lock_irqsave(&pool.lock, flags);
+	h = xsplit_dma_pool_head(&pool.book, *idx);
+	if (h >= 0)
+		*head = pool.slots[h];
+	spin_unlock_irqrestore(&pool.lock, flags);
+	return h < 0 ? -ENOENT : h;
+}
+
+/*
+ * -ENXIO for an address outside the pool, which is no error: the caller's
+ * mapping was direct.
+ */
 int xdma_pool_unmap(struct xdma_dev *xd, dma_addr_t bus, size_t size,
 		    enum dma_data_direction dir, bool sync)
 {
-	int seg = pool_segment(bus);
 	struct xsplit_dma_slot head;
 	unsigned long flags;
 	u32 idx;
 	int h;
 
-	if (seg < 0)
-		return -ENOENT;
-	idx = pool_slot(seg, bus);
-	spin_lock_irqsave(&pool.lock, flags);
-	h = xsplit_dma_pool_head(&pool.book, idx);
-	if (h >= 0)
-		head = pool.slots[h];
-	spin_unlock_irqrestore(&pool.lock, flags);
+	h = pool_lookup(bus, &idx, &head);
+	if (h == -ENXIO)
+		return h;
 	if (h < 0) {
 		dev_err_ratelimited(xd->dev, "xsplit-dma: unmap of %pad: nothing is mapped there (double unmap?)\n",
 				    &bus);
@@ -334,22 +349,15 @@ int xdma_pool_unmap(struct xdma_dev *xd, dma_addr_t bus, size_t size,
 void xdma_pool_sync(struct xdma_dev *xd, dma_addr_t bus, size_t size,
 		    enum dma_data_direction dir, bool for_cpu)
 {
-	int seg = pool_segment(bus);
 	struct xsplit_dma_slot head;
-	unsigned long flags;
 	dma_addr_t start;
 	size_t skip;
 	u32 idx;
 	int h;
 
-	if (seg < 0)
+	h = pool_lookup(bus, &idx, &head);
+	if (h == -ENXIO)
 		return;
-	idx = pool_slot(seg, bus);
-	spin_lock_irqsave(&pool.lock, flags);
-	h = xsplit_dma_pool_head(&pool.book, idx);
-	if (h >= 0)
-		head = pool.slots[h];
-	spin_unlock_irqrestore(&pool.lock, flags);
 	if (h < 0) {
 		dev_err_ratelimited(xd->dev, "xsplit-dma: sync of %pad: nothing is mapped there\n",
 				    &bus);

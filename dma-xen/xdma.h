@@ -108,7 +108,6 @@ int xdma_pool_get(void);
 void xdma_pool_put(void);
 size_t xdma_pool_max_mapping(void);
 u64 xdma_pool_top(void);
-bool xdma_pool_owns(dma_addr_t bus);
 dma_addr_t xdma_pool_map(struct xdma_dev *xd, phys_addr_t phys, size_t size,
 			 enum dma_data_direction dir);
 int xdma_pool_unmap(struct xdma_dev *xd, dma_addr_t bus, size_t size,

@@ -62,7 +62,8 @@ int xsplit_dma_pool_alloc(struct xsplit_dma_pool *pool, u32 npages, u64 orig,
 	int idx;
 	u32 i;
 
-	if (!npages || npages > pool->seg_slots || npages > 0xffff)
+	/* init keeps seg_slots within a head's u16 npages. */
+	if (!npages || npages > pool->seg_slots)
 		return -EINVAL;
 	if (npages > pool->nslots - pool->used)
 		return -ENOSPC;
