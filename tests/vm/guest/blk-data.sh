@@ -37,6 +37,9 @@ while [ $c -le 3 ]; do
 	while [ -e /sys/block/$last ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
 	[ -e /sys/block/$last ] && { echo "$last was not detached"; exit 1; }
 	echo "gone $c"
+	# Back when sysfs says so: the old /dev node can outlive the disk
+	# for a moment (devtmpfs removes it later), and a read then fails.
+	wait_for /sys/block/$last 60 || exit 1
 	wait_for /dev/$last 60 || exit 1
 	echo "back $c $($DD if=/dev/$last bs=1M count=1 iflag=direct 2>/dev/null | sha)"
 	c=$((c + 1))
