@@ -48,18 +48,15 @@ int xsplit_be_read_frontend(struct xenbus_device *xdev, const char *ref_key,
 					   port);
 }
 
-int xsplit_be_chan_connect(struct xenbus_device *xdev,
-			   struct xsplit_be_chan *ch, const grant_ref_t *refs,
-			   unsigned int nr_refs, evtchn_port_t port,
-			   irq_handler_t handler, const char *name,
-			   void *dev_id)
+int xsplit_be_ring_map(struct xenbus_device *xdev, struct xsplit_be_chan *ch,
+		       const grant_ref_t *refs, unsigned int nr_refs)
 {
 	/* xenbus_map_ring_valloc() takes a non-const array. */
 	grant_ref_t copy[XSPLIT_BE_MAX_REFS];
 	void *ring;
-	int irq, ret;
+	int ret;
 
-	if (WARN_ON(ch->ring || ch->irq))
+	if (WARN_ON(ch->ring))
 		return -EBUSY;
 	if (!nr_refs || nr_refs > XSPLIT_BE_MAX_REFS)
 		return -EINVAL;
@@ -71,20 +68,64 @@ int xsplit_be_chan_connect(struct xenbus_device *xdev,
 				 nr_refs, xdev->otherend_id);
 		return ret;
 	}
-
-	/* The handler may run as soon as the port is bound: ring first. */
 	ch->ring = ring;
-	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(xdev,
-							    port, handler, 0,
-							    name, dev_id);
+	return 0;
+}
+
+int xsplit_be_chan_bind(struct xenbus_device *xdev, struct xsplit_be_chan *ch,
+			evtchn_port_t port, irq_handler_t handler,
+			const char *name, void *dev_id)
+{
+	int irq;
+
+	if (WARN_ON(ch->irq))
+		return -EBUSY;
+	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(xdev, port, handler,
+							    0, name, dev_id);
 	if (irq < 0) {
 		xenbus_dev_fatal(xdev, irq, "binding event channel %u of domain %d",
 				 port, xdev->otherend_id);
-		ch->ring = NULL;
-		xenbus_unmap_ring_vfree(xdev, ring);
 		return irq;
 	}
 	ch->irq = irq;
+	return 0;
+}
+
+int xsplit_be_chan_connect(struct xenbus_device *xdev,
+			   struct xsplit_be_chan *ch, const grant_ref_t *refs,
+			   unsigned int nr_refs, evtchn_port_t port,
+			   irq_handler_t handler, const char *name,
+			   void *dev_id)
+{
+	int ret;
+
+	if (WARN_ON(ch->irq))
+		return -EBUSY;
+	/* The handler may run as soon as the port is bound: ring first. */
+	ret = xsplit_be_ring_map(xdev, ch, refs, nr_refs);
+	if (ret)
+		return ret;
+	ret = xsplit_be_chan_bind(xdev, ch, port, handler, name, dev_id);
+	if (ret) {
+		xenbus_unmap_ring_vfree(xdev, ch->ring);
+		ch->ring = NULL;
+	}
+	return ret;
+}
+
+int xsplit_be_read_u32(struct xenbus_device *xdev, const char *dir,
+		       const char *key, u32 *val)
+{
+	char path[64];
+	int n;
+
+	if (dir)
+		snprintf(path, sizeof(path), "%s/%s", dir, key);
+	else
+		snprintf(path, sizeof(path), "%s", key);
+	n = xenbus_scanf(XBT_NIL, xdev->otherend, path, "%u", val);
+	if (n != 1)
+		return n < 0 ? n : -EINVAL;
 	return 0;
 }
 

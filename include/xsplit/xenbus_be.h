@@ -54,6 +54,24 @@ int xsplit_be_chan_connect(struct xenbus_device *xdev,
 			   irq_handler_t handler, const char *name,
 			   void *dev_id);
 
+/*
+ * The two halves of xsplit_be_chan_connect(), for a backend whose rings
+ * and event channels do not pair up one to one (netif: two rings, one or
+ * two channels). Each fails like the whole does, reported on xenbus.
+ */
+int xsplit_be_ring_map(struct xenbus_device *xdev, struct xsplit_be_chan *ch,
+		       const grant_ref_t *refs, unsigned int nr_refs);
+int xsplit_be_chan_bind(struct xenbus_device *xdev, struct xsplit_be_chan *ch,
+			evtchn_port_t port, irq_handler_t handler,
+			const char *name, void *dev_id);
+
+/*
+ * One unsigned number the frontend published, at @key or @dir/@key of its
+ * directory: -EINVAL if it is absent or not a number.
+ */
+int xsplit_be_read_u32(struct xenbus_device *xdev, const char *dir,
+		       const char *key, u32 *val);
+
 /* Unbind and unmap; safe on a channel never or already disconnected. */
 void xsplit_be_chan_disconnect(struct xenbus_device *xdev,
 			       struct xsplit_be_chan *ch, void *dev_id);
