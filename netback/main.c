@@ -1,39 +1,56 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xsplit-netback: network backend.
+ * xsplit-netback: the network backend. For each vif the toolstack sets up
+ * in xenstore it creates a net_device vif<domid>.<handle> in this domain
+ * and moves packets between it and the guest's transmit and receive rings
+ * by grant copy, judging every request the guest makes (see net_tx.h).
  *
- * Intended: for each vif the toolstack sets up in xenstore, create a network
- * interface in this domain and move packets between it and the guest's
- * transmit and receive rings, validating every request on the way.
- *
- * Skeleton: it only checks that it runs in a Xen domain and logs load and
- * unload. There is no xenbus backend, no network interface, no ring mapping
- * and no packet path yet: none of that is implemented yet. Registering
- * nothing keeps it clear of the in-tree xen-netback. The shared ring index
- * checker (ring_check.c) is linked in so that it is compiled with kernel
- * flags, but nothing calls it yet.
+ * Not done yet, and not offered to frontends: the control ring (Toeplitz
+ * hashing), multicast control, the "rate" credit limit and XDP headroom.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/errno.h>
-#include <linux/init.h>
+#include <linux/cpumask.h>
 #include <linux/module.h>
-#include <linux/printk.h>
 #include <xen/xen.h>
+
+#include "netback.h"
+
+unsigned int xnb_max_queues;
+module_param_named(max_queues, xnb_max_queues, uint, 0444);
+MODULE_PARM_DESC(max_queues,
+		 "Most queues a vif offers (multi-queue-max-queues); 0 (default): one per online CPU, up to 8");
+
+unsigned int xnb_bad_limit = 64;
+module_param_named(bad_limit, xnb_bad_limit, uint, 0644);
+MODULE_PARM_DESC(bad_limit,
+		 "Refused packets per second a frontend may send before its vif is disabled (default 64)");
 
 static int __init xsplit_netback_init(void)
 {
+	int ret;
+
 	/* Not dom0 only: a network driver domain can serve vifs too. */
 	if (!xen_domain())
 		return -ENODEV;
+	if (!xnb_max_queues)
+		xnb_max_queues = min(num_online_cpus(), 8u);
+	xnb_max_queues = clamp(xnb_max_queues, 1u, 64u);
 
-	pr_info("loaded (skeleton, serves no vifs)\n");
+	ret = xnb_xenbus_register();
+	if (ret) {
+		pr_err("cannot register the vif backend: %d\n", ret);
+		return ret;
+	}
+	pr_info("loaded: serving vifs, up to %u queue(s) each\n",
+		xnb_max_queues);
 	return 0;
 }
 
 static void __exit xsplit_netback_exit(void)
 {
+	xnb_xenbus_unregister();
 	pr_info("unloaded\n");
 }
 
@@ -42,4 +59,4 @@ module_exit(xsplit_netback_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("xsplit developers");
-MODULE_DESCRIPTION("Xen network backend (xsplit skeleton)");
+MODULE_DESCRIPTION("Xen network backend (xsplit)");

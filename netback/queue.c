@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One queue's rings and event channels: set up, torn down, and the
+ * interrupt and late-EOI plumbing between them and the two sides (NAPI for
+ * the frontend's transmit ring, a thread for its receive ring).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kthread.h>
+#include <xen/events.h>
+
+#include "netback.h"
+
+static struct xnb_eoi *xnb_eoi_of(struct xnb_queue *q, unsigned int side,
+				  int *irq)
+{
+	if (q->vif->fe.split_evtchn && side == XNB_EOI_RX) {
+		*irq = q->rx_chan.irq;
+		return &q->rx_eoi;
+	}
+	*irq = q->tx_chan.irq;
+	return &q->tx_eoi;
+}
+
+void xnb_eoi_work(struct xnb_queue *q, unsigned int side)
+{
+	int irq;
+
+	WRITE_ONCE(xnb_eoi_of(q, side, &irq)->work, true);
+}
+
+void xnb_eoi_done(struct xnb_queue *q, unsigned int side)
+{
+	int irq;
+	struct xnb_eoi *e = xnb_eoi_of(q, side, &irq);
+	unsigned int old = atomic_fetch_andnot(side, &e->pending);
+	bool work;
+
+	/* Not owed by this side, or the other side has yet to look. */
+	if (!(old & side) || (old & ~side))
+		return;
+	work = xchg(&e->work, false);
+	if (!work)
+		q->stats.spurious_events++;
+	/* A spurious EOI makes Xen delay the next event: storms cost us little. */
+	xen_irq_lateeoi(irq, work ? 0 : XEN_EOI_FLAG_SPURIOUS);
+}
+
+static void xnb_kick_rx(struct xnb_queue *q)
+{
+	WRITE_ONCE(q->rx_kicked, true);
+	wake_up(&q->rx_wq);
+}
+
+/* The frontend's transmit ring's own channel (split channels). */
+static irqreturn_t xnb_tx_interrupt(int irq, void *dev_id)
+{
+	struct xnb_queue *q = dev_id;
+
+	q->stats.tx_events++;
+	atomic_or(XNB_EOI_TX, &q->tx_eoi.pending);
+	napi_schedule(&q->napi);
+	return IRQ_HANDLED;
+}
+
+/* The frontend's receive ring's own channel (split channels). */
+static irqreturn_t xnb_rx_interrupt(int irq, void *dev_id)
+{
+	struct xnb_queue *q = dev_id;
+
+	q->stats.rx_events++;
+	atomic_or(XNB_EOI_RX, &q->rx_eoi.pending);
+	xnb_kick_rx(q);
+	return IRQ_HANDLED;
+}
+
+/* One channel for both rings: both sides look, the last one gives the EOI. */
+static irqreturn_t xnb_interrupt(int irq, void *dev_id)
+{
+	struct xnb_queue *q = dev_id;
+
+	q->stats.tx_events++;
+	atomic_or(XNB_EOI_TX | XNB_EOI_RX, &q->tx_eoi.pending);
+	napi_schedule(&q->napi);
+	xnb_kick_rx(q);
+	return IRQ_HANDLED;
+}
+
+static int xnb_queue_bind(struct xnb_queue *q, evtchn_port_t tx_port,
+			  evtchn_port_t rx_port)
+{
+	struct xnb_vif *vif = q->vif;
+	struct xenbus_device *xdev = vif->xdev;
+	int ret;
+
+	if (!vif->fe.split_evtchn) {
+		snprintf(q->tx_irq_name, sizeof(q->tx_irq_name), "%s-q%u",
+			 vif->dev->name, q->id);
+		return xsplit_be_chan_bind(xdev, &q->tx_chan, tx_port,
+					   xnb_interrupt, q->tx_irq_name, q);
+	}
+	snprintf(q->tx_irq_name, sizeof(q->tx_irq_name), "%s-q%u-tx",
+		 vif->dev->name, q->id);
+	snprintf(q->rx_irq_name, sizeof(q->rx_irq_name), "%s-q%u-rx",
+		 vif->dev->name, q->id);
+	ret = xsplit_be_chan_bind(xdev, &q->tx_chan, tx_port, xnb_tx_interrupt,
+				  q->tx_irq_name, q);
+	if (ret)
+		return ret;
+	return xsplit_be_chan_bind(xdev, &q->rx_chan, rx_port, xnb_rx_interrupt,
+				   q->rx_irq_name, q);
+}
+
+int xnb_queue_connect(struct xnb_queue *q, grant_ref_t tx_ref,
+		      grant_ref_t rx_ref, evtchn_port_t tx_port,
+		      evtchn_port_t rx_port)
+{
+	struct xnb_vif *vif = q->vif;
+	struct xenbus_device *xdev = vif->xdev;
+	struct task_struct *task;
+	int ret;
+
+	skb_queue_head_init(&q->rx_queue);
+	init_waitqueue_head(&q->rx_wq);
+
+	ret = xsplit_be_ring_map(xdev, &q->tx_chan, &tx_ref, 1);
+	if (ret)
+		return ret;
+	BACK_RING_INIT(&q->tx, (struct xen_netif_tx_sring *)q->tx_chan.ring,
+		       XEN_PAGE_SIZE);
+	ret = xsplit_be_ring_map(xdev, &q->rx_chan, &rx_ref, 1);
+	if (ret)
+		goto fail;
+	BACK_RING_INIT(&q->rx, (struct xen_netif_rx_sring *)q->rx_chan.ring,
+		       XEN_PAGE_SIZE);
+
+	netif_napi_add(vif->dev, &q->napi, xnb_tx_poll);
+	q->napi_added = true;
+	napi_enable(&q->napi);
+
+	task = kthread_run(xnb_rx_thread, q, "%s-q%u", vif->dev->name, q->id);
+	if (IS_ERR(task)) {
+		ret = PTR_ERR(task);
+		xenbus_dev_fatal(xdev, ret, "starting the receive thread of queue %u",
+				 q->id);
+		goto fail;
+	}
+	q->rx_task = task;
+
+	ret = xnb_queue_bind(q, tx_port, rx_port);
+	if (ret)
+		goto fail;
+	/*
+	 * The frontend may have queued packets and notified before we bound
+	 * the channel; that event is lost, and it will not notify again
+	 * until we consume. Look at both rings once now.
+	 */
+	napi_schedule(&q->napi);
+	xnb_kick_rx(q);
+	return 0;
+
+fail:
+	xnb_queue_disconnect(q);
+	return ret;
+}
+
+/*
+ * Stop both sides before the channels go (a poll may still owe an EOI),
+ * and the channels before the rings (a handler may still run).
+ */
+void xnb_queue_disconnect(struct xnb_queue *q)
+{
+	struct xenbus_device *xdev = q->vif->xdev;
+
+	if (q->napi_added)
+		napi_disable(&q->napi);
+	if (q->rx_task) {
+		kthread_stop(q->rx_task);
+		q->rx_task = NULL;
+	}
+	xsplit_be_chan_disconnect(xdev, &q->rx_chan, q);
+	xsplit_be_chan_disconnect(xdev, &q->tx_chan, q);
+	if (q->napi_added) {
+		netif_napi_del(&q->napi);
+		q->napi_added = false;
+	}
+	xnb_rx_purge(q);
+}
+
+/*
+ * A frontend sent something it must not. Logged (rate-limited, with the
+ * vif and domain named); true when the vif is now disabled: at once for
+ * @fatal, else once more than xnb_bad_limit refusals came in one second.
+ * A disabled vif stays so until the frontend reconnects.
+ */
+bool xnb_vif_misbehaved(struct xnb_vif *vif, const char *why, bool fatal)
+{
+	unsigned long start = READ_ONCE(vif->bad_window);
+	int n;
+
+	if (time_after(jiffies, start + HZ)) {
+		WRITE_ONCE(vif->bad_window, jiffies);
+		atomic_set(&vif->bad_count, 0);
+	}
+	n = atomic_inc_return(&vif->bad_count);
+	if (__ratelimit(&vif->log_rs))
+		netdev_warn(vif->dev, "domain %d: %s\n", vif->xdev->otherend_id,
+			    why);
+	if (!fatal && n <= xnb_bad_limit)
+		return false;
+	if (!xchg(&vif->disabled, true)) {
+		netif_carrier_off(vif->dev);
+		netdev_err(vif->dev, "disabled: domain %d %s (%s); it must reconnect\n",
+			   vif->xdev->otherend_id,
+			   fatal ? "broke the ring protocol" :
+				   "keeps sending bad packets", why);
+	}
+	return true;
+}
