@@ -49,16 +49,21 @@ ko_name() {	# DIR -> the module's name as lsmod shows it
 	basename "$(ko_path "$1")" .ko | tr - _
 }
 
+# load_ours [DIR...]: our dom0 modules but those in DIR... (e.g. netback
+# when the kernel's own xen-netback is to serve the vifs: never both).
 load_ours() {
 	local d
 	for d in $OUR_DOM0_MODULES; do
+		[[ " $* " == *" $d "* ]] && continue
 		insmod "$(ko_path $d)" || return 1
 	done
 }
 
+# unload_ours: every one of them that is loaded.
 unload_ours() {
 	local d
 	for d in $OUR_DOM0_MODULES; do
+		[ -d "/sys/module/$(ko_name $d)" ] || continue
 		rmmod "$(ko_name $d)" || return 1
 	done
 }

@@ -3,7 +3,8 @@
 #
 # Baseline: a PV domU with a vif served by the kernel's in-tree
 # xen-netback to the kernel's xen-netfront, bridged in dom0, while our
-# modules are loaded.  The guest pings dom0 across the bridge.
+# other modules are loaded (not xsplit-netback: one vif backend at a time).
+# The guest pings dom0 across the bridge.
 #
 # The addresses are TEST-NET-1 (RFC 5737) on a bridge that exists only
 # inside the emulated machine; nothing is routed anywhere else.
@@ -15,8 +16,9 @@ DOM0_IP=192.0.2.1
 GUEST_IP=192.0.2.2
 MAC=00:16:3e:5a:00:01
 
-check "our dom0 modules loaded" load_ours
+check "our dom0 modules but netback loaded" load_ours netback
 check "in-tree xen-netback loaded" modprobe xen-netback
+check "the kernel's xen-netback is the vif backend" test -d /sys/bus/xen-backend/drivers/vif
 check "bridge $BR created" sh -c "ip link add $BR type bridge && ip addr add $DOM0_IP/24 dev $BR && ip link set $BR up"
 
 cat >/tmp/guest.sh <<EOF
