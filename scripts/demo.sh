@@ -6,9 +6,8 @@
 #
 # Today: the Xen host and its devices; our five modules loading (see the
 # README's status table), pciback taking the edu with stock xl; and a PV guest
-# whose disk is served by our blkback and whose network by the kernel's
-# in-tree netback (the baseline ours is to meet), with splitctl showing both
-# ends of each device and our blkback's counters.
+# whose disk is served by our blkback and whose network by our netback, with
+# splitctl showing both ends of each device and both backends' counters.
 
 XS=/xsplit
 DOMU=$XS/scripts/domu
@@ -29,7 +28,7 @@ for d in /sys/bus/pci/devices/*; do
 		"$(cut -c3-6 $d/class)" "${drv:--}"
 done | indent
 
-step "Our modules (netback and dma-xen are still skeletons)"
+step "Our modules"
 dmesg_mark
 for d in $OUR_DOM0_MODULES; do
 	ko=$(ko_path $d)
@@ -45,8 +44,7 @@ xl pci-assignable-list | indent
 echo "0000:00:05.0 driver: $(basename "$(readlink /sys/bus/pci/devices/0000:00:05.0/driver)")" | indent
 xl pci-assignable-remove 0000:00:05.0 2>&1 | indent
 
-step "A PV guest: its disk on our xsplit-blkback, its network on the in-tree xen-netback"
-modprobe xen-netback
+step "A PV guest: its disk on our xsplit-blkback, its network on our xsplit-netback"
 ip link add xsbr0 type bridge
 ip addr add 192.0.2.1/24 dev xsbr0
 ip link set xsbr0 up
@@ -82,6 +80,9 @@ $XS/scripts/splitctl/splitctl status | indent
 vbd=/sys/bus/xen-backend/devices/vbd-$(xl domid "$name")-51712
 echo "$(basename $vbd) driver: $(basename "$(readlink $vbd/driver)")" | indent
 (cd $vbd/statistics && grep . *) | indent
+vif=vif$(xl domid "$name").0
+echo "$vif driver: $(ethtool -i $vif | awk '/^driver/ { print $2 }')" | indent
+ethtool -S $vif | grep -v ': 0$' | indent
 
 step "Detach the disk, collect what the guest printed"
 xl block-detach "$name" xvda
@@ -90,6 +91,5 @@ rc=${PIPESTATUS[0]}
 
 step "Clean up"
 ip link del xsbr0
-modprobe -r xen-netback
 unload_ours && echo "our modules unloaded" | indent
 exit "$rc"

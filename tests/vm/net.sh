@@ -1,0 +1,162 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# xsplit-netback serving the kernel's xen-netfront in PV guests started by
+# stock xl, bridged in dom0 with dom0's own e1000. Checked: ping both
+# ways, TCP both ways with and without segmentation offload and UDP, all
+# by sha256 of what arrived; two queues both used; the guest leaving
+# through the e1000 to QEMU's user network; counters in ethtool -S and
+# sysfs; rmmod refused while connected; nothing left.
+#
+# Not here yet: a second guest on the bridge. In the one run that tried
+# it, its vif never saw a packet from it (an open bug; see issue 6).
+#
+# Addresses: TEST-NET-1 (RFC 5737) on a bridge inside the emulated
+# machine, and QEMU's user network (10.0.2.0/24) behind the e1000.
+
+. /xsplit/tests/lib/vm.sh
+
+BR=xsbr0
+DOM0_IP=192.0.2.1
+G1_IP=192.0.2.2
+MAC1=00:16:3e:5a:01:01
+MOD=xsplit_netback
+VIFSPEC="bridge=$BR, script=$XS/scripts/hotplug/vif-bridge"
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+go() { busybox nc "$1" 5003 </dev/null >/dev/null; }
+# stat VIF NAME: one ethtool -S counter.
+stat() { ethtool -S "$1" | awk -v n="$2:" '$1 == n { print $2 }'; }
+
+dmesg_mark
+check "our dom0 modules loaded" load_ours
+nic=$(ls /sys/bus/pci/devices/0000:00:06.0/net 2>/dev/null | head -n 1)
+check "dom0's e1000 has a net device (${nic:-none})" test -n "$nic"
+check "bridge $BR with dom0's e1000 in it" sh -c "ip link add $BR type bridge &&
+	ip addr add $DOM0_IP/24 dev $BR && ip link set $BR up &&
+	ip link set $nic master $BR && ip link set $nic up"
+
+mkdir -p /tmp/www
+head -c $((8 << 20)) /dev/urandom >/tmp/www/blob
+head -c 30000 /dev/urandom >/tmp/www/small
+head -c 48000 /dev/urandom >/tmp/udpblob
+busybox httpd -p $DOM0_IP:8080 -h /tmp/www
+
+name=$($DOMU --bg --timeout 400 --cfg "vcpus = 2" --bin socat --bin ethtool \
+	--cfg "vif = ['mac=$MAC1, $VIFSPEC']" \
+	$XS/tests/vm/guest/net-data.sh $G1_IP $DOM0_IP)
+check "guest 1 created" test -n "$name"
+[ -n "$name" ] || finish
+domid=$(xl domid "$name")
+vif=vif$domid.0
+conlog=/var/log/xen/console/guest-$name.log
+line() { tr -d '\r' <"$conlog" | grep "^$1 " | tail -n 1; }
+
+check "guest 1 moved its data (up-ready)" $DOMU --timeout 200 --expect "$name" '^up-ready'
+check "backend vif-$domid-0 bound to xsplit-netback" \
+	sh -c "readlink /sys/bus/xen-backend/devices/vif-$domid-0/driver | grep -q xsplit-netback"
+check "$vif is in $BR" test -e /sys/class/net/$BR/brif/$vif
+check "connected with 2 queues, split event channels, SG and GSO" \
+	sh -c "dmesg | grep -q '$vif: connected to domain $domid (2 queue(s), split event channels, sg, gso-tcpv4, gso-tcpv6)'"
+check_eq "guest has the configured MAC" "mac $MAC1" "$(line mac)"
+check_eq "guest's netfront uses 2 queues" "queues 2" "$(line queues)"
+check_eq "guest pinged dom0: 3 of 3" "ping 3" "$(line ping)"
+check_eq "guest pinged dom0 with 8000 bytes (fragments): 2 of 2" "bigping 2" "$(line bigping)"
+# Without a working path the rest only times out: say what we see, stop.
+if [ "$(line ping)" != "ping 3" ]; then
+	{
+		echo "== ethtool -S $vif (non-zero)"; ethtool -S $vif | grep -v ': 0$'
+		echo "== bridge"; bridge link
+		echo "== ip -s link $vif"; ip -s link show $vif
+		echo "== dmesg"; dmesg | tail -n 40
+		echo "== guest console"; tr -d '\r' <"$conlog" | tail -n 30
+	} | sed 's/^/# /'
+	xl destroy "$name"
+	finish
+fi
+check "dom0 pings the guest: 3 of 3" sh -c "busybox ping -c 3 -W 5 $G1_IP | grep -q ' 3 packets received'"
+check_eq "dom0 to guest over TCP: 8 MiB intact" "down $(sha /tmp/www/blob)" "$(line down)"
+small12=$(for i in $(seq 12); do cat /tmp/www/small; done | sha256sum | cut -d' ' -f1)
+check_eq "dom0 to guest: 12 parallel flows intact" "small $small12" "$(line small)"
+
+read -r _ up_sha small_sha <<<"$(line up-ready)"
+wget -q -O /tmp/up http://$G1_IP:8080/up
+check_eq "guest to dom0 over TCP: 8 MiB intact" "$up_sha" "$(sha /tmp/up)"
+ok_small=0
+for i in $(seq 12); do
+	wget -q -O /tmp/gsmall$i http://$G1_IP:8080/small &
+done
+wait
+for i in $(seq 12); do
+	[ "$(sha /tmp/gsmall$i)" = "$small_sha" ] && ok_small=$((ok_small + 1))
+done
+check_eq "guest to dom0: 12 parallel flows intact" 12 "$ok_small"
+
+gso_in=$(stat $vif from_guest_gso)
+gso_out=$(stat $vif to_guest_gso)
+check "GSO packets from the guest (${gso_in:-none})" test "${gso_in:-0}" -gt 0
+check "GSO packets to the guest (${gso_out:-none})" test "${gso_out:-0}" -gt 0
+for q in 0 1; do
+	n=$(( $(stat $vif q${q}_from_guest_packets) + $(stat $vif q${q}_to_guest_packets) ))
+	check "queue $q carried packets ($n)" test "$n" -gt 0
+done
+
+go $G1_IP
+check "guest listens for UDP" $DOMU --timeout 60 --expect "$name" '^udp-ready'
+check "dom0 sends 48000 bytes of UDP" socat -u -b 8192 FILE:/tmp/udpblob UDP-SENDTO:$G1_IP:5004
+go $G1_IP
+check "guest got the UDP data" $DOMU --timeout 60 --expect "$name" '^udp '
+check_eq "UDP from dom0 intact" "udp $(sha /tmp/udpblob)" "$(line udp)"
+
+check "guest 1 reached QEMU's user network (DONE)" $DOMU --timeout 90 --expect "$name" '^DONE'
+check "guest leased an address through dom0's e1000 ($(line dhcp))" \
+	sh -c "tr -d '\r' <$conlog | grep -q '^dhcp 10\.0\.2\.'"
+check_eq "guest pinged QEMU's gateway through the e1000: 3 of 3" "gateway 3" "$(line gateway)"
+
+# Segmentation offload off on the vif (to the guest) and in the guest.
+check "ethtool -K $vif tso off gso off" ethtool -K $vif tso off gso off
+go $G1_IP
+check "guest 1 repeated the transfers (up2-ready)" $DOMU --timeout 120 --expect "$name" '^up2-ready'
+check_eq "guest turned its TSO off" "offload off" "$(line offload)"
+check_eq "without GSO, dom0 to guest: 8 MiB intact" "down2 $(sha /tmp/www/blob)" "$(line down2)"
+check_eq "without GSO: no new GSO packet to the guest" "$gso_out" "$(stat $vif to_guest_gso)"
+wget -q -O /tmp/up2 http://$G1_IP:8080/up
+check_eq "without GSO, guest to dom0: 8 MiB intact" "$up_sha" "$(sha /tmp/up2)"
+check_eq "without GSO: no new GSO packet from the guest" "$gso_in" "$(stat $vif from_guest_gso)"
+ethtool -K $vif tso on gso on >/dev/null
+
+# Counters.
+for s in from_guest_packets from_guest_bytes to_guest_packets to_guest_bytes \
+	 from_guest_csum_blank tx_events rx_events; do
+	v=$(stat $vif $s)
+	check "ethtool -S $vif: $s counted (${v:-none})" test "${v:-0}" -gt 0
+done
+for s in drop_bad_offset drop_too_many_slots drop_hdr_split drop_bad_gref \
+	 drop_bad_csum to_guest_drop_bad_gref to_guest_drop_too_big; do
+	check_eq "ethtool -S $vif: $s is 0" 0 "$(stat $vif $s)"
+done
+sysfs=/sys/bus/xen-backend/devices/vif-$domid-0/statistics
+check "sysfs statistics/ has from_guest_packets" test "$(cat $sysfs/from_guest_packets)" -gt 0
+check "ip -s link counts the guest's packets" \
+	test "$(cat /sys/class/net/$vif/statistics/rx_packets)" -gt 0
+
+check "rmmod refused while a guest is connected" sh -c "! rmmod $MOD 2>/dev/null"
+ethtool -S $vif | grep -v ': 0$' | sed 's/^/# /'
+go $G1_IP
+check "guest 1 at its end" $DOMU --timeout 60 --expect "$name" '^END'
+go $G1_IP
+out=$($DOMU --timeout 60 --wait "$name")
+check_eq "guest 1 ended cleanly" 0 "$?"
+gone=0
+for i in $(seq 50); do
+	[ -e /sys/class/net/$vif ] || { gone=1; break; }
+	sleep 0.2
+done
+check_eq "$vif removed with guest 1" 1 "$gone"
+
+pkill -f "busybox httpd -p $DOM0_IP:8080"
+ip link set $nic nomaster
+ip link del $BR
+check "our dom0 modules unload" unload_ours
+warn=$(dmesg_warnings)
+check_eq "no kernel warnings" "" "$warn"
+finish
