@@ -38,9 +38,11 @@ static int __init xsplit_netback_init(void)
 		xnb_max_queues = min(num_online_cpus(), 8u);
 	xnb_max_queues = clamp(xnb_max_queues, 1u, 64u);
 
+	xnb_debugfs_init();
 	ret = xnb_xenbus_register();
 	if (ret) {
 		pr_err("cannot register the vif backend: %d\n", ret);
+		xnb_debugfs_exit();
 		return ret;
 	}
 	pr_info("loaded: serving vifs, up to %u queue(s) each\n",
@@ -51,6 +53,7 @@ static int __init xsplit_netback_init(void)
 static void __exit xsplit_netback_exit(void)
 {
 	xnb_xenbus_unregister();
+	xnb_debugfs_exit();
 	pr_info("unloaded\n");
 }
 

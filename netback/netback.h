@@ -60,6 +60,7 @@ struct xnb_qstats {
 	u64 rx_ring_full;	/* waits for the guest to post buffers */
 	u64 rx_events;		/* notifications on the frontend's rx ring */
 	u64 queue_stopped;	/* dom0's queue to the guest filled up */
+	u64 stall_kicks;	/* rings the watchdog found waiting unserved */
 };
 
 #define XNB_NR_STATS	(sizeof(struct xnb_qstats) / sizeof(u64))
@@ -118,6 +119,9 @@ struct xnb_queue {
 	struct xen_netif_tx_back_ring tx;
 	struct napi_struct napi;
 	bool napi_added;
+	/* For debugfs: polls, those that found nothing, req_prod then. */
+	unsigned long tx_polls, tx_empty_polls;
+	RING_IDX tx_empty_prod;
 	bool tx_waiting;		/* for the rest of a packet's slots */
 	RING_IDX tx_wait_prod;		/* req_prod when that was found */
 	bool tx_broken;			/* stopped for a misbehaving frontend */
@@ -135,6 +139,7 @@ struct xnb_queue {
 	bool rx_kicked;
 	bool rx_broken;			/* stopped for a misbehaving frontend */
 	u32 rx_need;			/* slots the next packet waits for */
+	bool rx_waiting;		/* for the guest's buffers, counted */
 	RING_IDX rx_seen_prod;		/* req_prod when last looked at */
 	struct xnb_rx_pend rx_pend[XNB_RX_BATCH];
 	struct gnttab_copy rx_copy[XNB_RX_COPY_OPS];
@@ -180,6 +185,9 @@ struct xnb_vif {
 	unsigned long bad_window;
 	atomic_t bad_count;
 
+	struct dentry *debugfs;		/* our directory, while connected */
+	struct timer_list watchdog;	/* looks for rings nobody serves */
+
 	/* What disconnected queues counted, so totals survive reconnects. */
 	struct xnb_qstats gone;
 };
@@ -204,6 +212,8 @@ int xnb_queue_connect(struct xnb_queue *q, grant_ref_t tx_ref,
 		      grant_ref_t rx_ref, evtchn_port_t tx_port,
 		      evtchn_port_t rx_port);
 void xnb_queue_disconnect(struct xnb_queue *q);
+void xnb_queue_kick(struct xnb_queue *q);
+void xnb_watchdog(struct timer_list *t);
 bool xnb_vif_misbehaved(struct xnb_vif *vif, const char *why, bool fatal);
 
 /* tx.c: from the guest */
@@ -213,6 +223,12 @@ int xnb_tx_poll(struct napi_struct *napi, int budget);
 netdev_tx_t xnb_start_xmit(struct sk_buff *skb, struct net_device *dev);
 int xnb_rx_thread(void *arg);
 void xnb_rx_purge(struct xnb_queue *q);
+
+/* debugfs.c */
+void xnb_debugfs_init(void);
+void xnb_debugfs_exit(void);
+void xnb_debugfs_add(struct xnb_vif *vif);
+void xnb_debugfs_remove(struct xnb_vif *vif);
 
 /* xenbus.c */
 int xnb_xenbus_register(void);

@@ -112,6 +112,67 @@ static int xnb_queue_bind(struct xnb_queue *q, evtchn_port_t tx_port,
 				   q->rx_irq_name, q);
 }
 
+/* Look at both rings, event or not. */
+void xnb_queue_kick(struct xnb_queue *q)
+{
+	/* Bottom halves off: the poll runs when they come back on. */
+	local_bh_disable();
+	napi_schedule(&q->napi);
+	local_bh_enable();
+	xnb_kick_rx(q);
+}
+
+/* Requests on the tx ring that no poll is about to take. */
+static bool xnb_tx_stalled(struct xnb_queue *q)
+{
+	RING_IDX prod = READ_ONCE(q->tx.sring->req_prod);
+
+	if (q->tx_broken || READ_ONCE(q->vif->disabled) ||
+	    test_bit(NAPI_STATE_SCHED, &q->napi.state))
+		return false;
+	/* Waiting, rightly, for the rest of a packet the frontend began. */
+	if (READ_ONCE(q->tx_waiting) && prod == READ_ONCE(q->tx_wait_prod))
+		return false;
+	return prod != q->tx.req_cons;
+}
+
+/* Packets for the guest, buffers for them, and the thread asleep. */
+static bool xnb_rx_stalled(struct xnb_queue *q)
+{
+	u32 posted = READ_ONCE(q->rx.sring->req_prod) - q->rx.req_cons;
+
+	if (q->rx_broken || READ_ONCE(q->vif->disabled) ||
+	    skb_queue_empty_lockless(&q->rx_queue))
+		return false;
+	return posted && posted <= XNB_RX_RING_SIZE &&
+	       posted >= READ_ONCE(q->rx_need) && wq_has_sleeper(&q->rx_wq);
+}
+
+/*
+ * Once a second: a ring with work and nobody on it means a notification
+ * went missing (the frontend's or ours). Serve it and count it, so that a
+ * vif never hangs on one lost event and the counter shows it happened.
+ */
+void xnb_watchdog(struct timer_list *t)
+{
+	struct xnb_vif *vif = from_timer(vif, t, watchdog);
+	unsigned int i;
+
+	for (i = 0; i < vif->nr_queues; i++) {
+		struct xnb_queue *q = &vif->queues[i];
+
+		if (xnb_tx_stalled(q)) {
+			q->stats.stall_kicks++;
+			napi_schedule(&q->napi);
+		}
+		if (xnb_rx_stalled(q)) {
+			q->stats.stall_kicks++;
+			xnb_kick_rx(q);
+		}
+	}
+	mod_timer(&vif->watchdog, jiffies + HZ);
+}
+
 int xnb_queue_connect(struct xnb_queue *q, grant_ref_t tx_ref,
 		      grant_ref_t rx_ref, evtchn_port_t tx_port,
 		      evtchn_port_t rx_port)
@@ -154,10 +215,11 @@ int xnb_queue_connect(struct xnb_queue *q, grant_ref_t tx_ref,
 	/*
 	 * The frontend may have queued packets and notified before we bound
 	 * the channel; that event is lost, and it will not notify again
-	 * until we consume. Look at both rings once now.
+	 * until we consume. Look at both rings once now. (With bottom
+	 * halves off, so that the poll runs when they come back on, not
+	 * whenever this CPU next takes an interrupt.)
 	 */
-	napi_schedule(&q->napi);
-	xnb_kick_rx(q);
+	xnb_queue_kick(q);
 	return 0;
 
 fail:

@@ -244,9 +244,13 @@ static bool xnb_rx_batch(struct xnb_queue *q, u32 avail)
 			break;
 		if (need > avail) {
 			WRITE_ONCE(q->rx_need, need);
-			q->stats.rx_ring_full++;
+			/* Count each wait once, not each look while waiting. */
+			if (!q->rx_waiting)
+				q->stats.rx_ring_full++;
+			q->rx_waiting = true;
 			break;
 		}
+		q->rx_waiting = false;
 		atomic_sub(skb->len, &q->rx_queued_bytes);
 		avail -= need;
 		if (!xnb_rx_prepare(q, p, skb, nr_ops, XNB_RX_OPS_PER_PKT)) {

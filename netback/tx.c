@@ -287,6 +287,7 @@ static int xnb_tx_batch(struct xnb_queue *q, int budget)
 	bool ring_full;
 	int taken = 0;
 
+	q->tx_waiting = false;
 	prod = READ_ONCE(q->tx.sring->req_prod);
 	virt_rmb();	/* the slots are read after the index */
 	if (xsplit_ring_pending(prod, cons, XNB_TX_RING_SIZE, &pending)) {
@@ -294,8 +295,11 @@ static int xnb_tx_batch(struct xnb_queue *q, int budget)
 		q->tx_broken = true;
 		return -1;
 	}
-	if (!pending)
+	if (!pending) {
+		q->tx_empty_polls++;
+		q->tx_empty_prod = prod;
 		return 0;
+	}
 	avail = min_t(u32, pending, XSPLIT_NET_TX_FATAL_SLOTS);
 	for (k = 0; k < avail; k++)
 		memcpy(&q->slots[k], RING_GET_REQUEST(&q->tx, cons + k),
@@ -317,9 +321,16 @@ static int xnb_tx_batch(struct xnb_queue *q, int budget)
 		err = xsplit_net_tx_parse(s, avail - off, ring_full, &lim,
 					  &p->pkt);
 		if (err == XSPLIT_NET_TX_INCOMPLETE) {
-			/* Wait for more slots, not in a loop: see xnb_tx_poll. */
-			q->tx_wait_prod = prod;
-			q->tx_waiting = true;
+			/*
+			 * Cut by our window: the next batch copies from this
+			 * packet on. Cut by the frontend, which has not
+			 * produced the rest: wait for it by event, not in a
+			 * loop (see xnb_tx_poll).
+			 */
+			if (avail == pending) {
+				q->tx_wait_prod = prod;
+				q->tx_waiting = true;
+			}
 			break;
 		}
 		if (err == XSPLIT_NET_TX_FATAL) {
@@ -358,6 +369,7 @@ int xnb_tx_poll(struct napi_struct *napi, int budget)
 	int done = 0, n;
 	int more;
 
+	q->tx_polls++;
 	while (done < budget && !q->tx_broken && !READ_ONCE(q->vif->disabled)) {
 		n = xnb_tx_batch(q, budget - done);
 		if (n <= 0)
@@ -370,16 +382,19 @@ int xnb_tx_poll(struct napi_struct *napi, int budget)
 		return budget;
 	if (!napi_complete_done(napi, done))
 		return done;
-	if (q->tx_broken) {
-		/* Nothing more is read from this ring. */
+	if (q->tx_broken || READ_ONCE(q->vif->disabled)) {
+		/*
+		 * Nothing more is read from this ring: rescheduling for the
+		 * requests left on it would spin this CPU for the guest.
+		 */
 	} else if (q->tx_waiting) {
 		/*
 		 * A packet's slots are not all there yet: unconsumed requests
 		 * exist, so the usual final check would poll again at once,
 		 * for as long as the frontend likes. Ask for an event when
-		 * req_prod moves instead.
+		 * req_prod moves instead. (tx_waiting stays set until the
+		 * next batch, for the watchdog.)
 		 */
-		q->tx_waiting = false;
 		q->tx.sring->req_event = q->tx_wait_prod + 1;
 		virt_mb();
 		if (READ_ONCE(q->tx.sring->req_prod) != q->tx_wait_prod) {

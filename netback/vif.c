@@ -41,6 +41,7 @@ static const struct {
 	{ "rx_ring_full", XNB_STAT(rx_ring_full) },
 	{ "rx_events", XNB_STAT(rx_events) },
 	{ "queue_stopped", XNB_STAT(queue_stopped) },
+	{ "stall_kicks", XNB_STAT(stall_kicks) },
 };
 
 /* Refusal reasons that are counted: all but OK and INCOMPLETE. */

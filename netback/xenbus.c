@@ -109,8 +109,19 @@ static void xnb_announce(struct xnb_vif *vif)
 {
 	struct xenbus_device *xdev = vif->xdev;
 
-	if (vif->queues && vif->hotplug_ok && xdev->state != XenbusStateConnected)
-		xenbus_switch_state(xdev, XenbusStateConnected);
+	unsigned int i;
+
+	if (!vif->queues || !vif->hotplug_ok ||
+	    xdev->state == XenbusStateConnected)
+		return;
+	xenbus_switch_state(xdev, XenbusStateConnected);
+	/*
+	 * netfront sends as soon as it has connected its side, which may be
+	 * before its channels were bound to us, so its notifications were
+	 * lost; look at every ring again now that it knows we are there.
+	 */
+	for (i = 0; i < vif->nr_queues; i++)
+		xnb_queue_kick(&vif->queues[i]);
 }
 
 static void xnb_connect(struct xnb_vif *vif)
@@ -170,6 +181,8 @@ static void xnb_connect(struct xnb_vif *vif)
 		netif_tx_wake_all_queues(dev);
 	netif_carrier_on(dev);
 	rtnl_unlock();
+	xnb_debugfs_add(vif);
+	mod_timer(&vif->watchdog, jiffies + HZ);
 
 	/*
 	 * rmmod would cut a running guest off its network: refuse it while
@@ -200,6 +213,8 @@ static void xnb_disconnect(struct xnb_vif *vif)
 	nr = vif->nr_queues;
 	if (!queues)
 		goto out;
+	del_timer_sync(&vif->watchdog);
+	xnb_debugfs_remove(vif);
 	netif_carrier_off(dev);
 	WRITE_ONCE(vif->connected, false);
 	/* No transmit runs once this returns, and none starts. */
@@ -365,6 +380,7 @@ static int xnb_probe(struct xenbus_device *xdev,
 	vif->xdev = xdev;
 	mutex_init(&vif->lock);
 	spin_lock_init(&vif->stats_lock);
+	timer_setup(&vif->watchdog, xnb_watchdog, 0);
 	ratelimit_default_init(&vif->log_rs);
 	ratelimit_set_flags(&vif->log_rs, RATELIMIT_MSG_ON_RELEASE);
 	dev_set_drvdata(&xdev->dev, vif);

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/debug/xsplit-netback/<vif>/queue-N: one queue's ring indices
+ * (ours and what the frontend last wrote), pending EOIs and waiting
+ * packets, for whoever has to find out why a vif went quiet.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "netback.h"
+
+static struct dentry *xnb_debugfs_root;
+
+static int xnb_queue_show(struct seq_file *m, void *unused)
+{
+	struct xnb_queue *q = m->private;
+	struct xen_netif_tx_sring *ts = q->tx.sring;
+	struct xen_netif_rx_sring *rs = q->rx.sring;
+
+	seq_printf(m, "tx: req_prod %u req_event %u req_cons %u rsp_prod_pvt %u rsp_prod %u rsp_event %u%s%s\n",
+		   READ_ONCE(ts->req_prod), READ_ONCE(ts->req_event),
+		   q->tx.req_cons, q->tx.rsp_prod_pvt, READ_ONCE(ts->rsp_prod),
+		   READ_ONCE(ts->rsp_event), q->tx_broken ? " broken" : "",
+		   q->tx_waiting ? " waiting" : "");
+	seq_printf(m, "rx: req_prod %u req_event %u req_cons %u rsp_prod_pvt %u rsp_prod %u rsp_event %u need %u%s\n",
+		   READ_ONCE(rs->req_prod), READ_ONCE(rs->req_event),
+		   q->rx.req_cons, q->rx.rsp_prod_pvt, READ_ONCE(rs->rsp_prod),
+		   READ_ONCE(rs->rsp_event), READ_ONCE(q->rx_need),
+		   q->rx_broken ? " broken" : "");
+	seq_printf(m, "irq: tx %d rx %d eoi pending tx 0x%x rx 0x%x kicked %d\n",
+		   q->tx_chan.irq, q->rx_chan.irq,
+		   atomic_read(&q->tx_eoi.pending), atomic_read(&q->rx_eoi.pending),
+		   READ_ONCE(q->rx_kicked));
+	seq_printf(m, "napi: state 0x%lx, %lu polls, %lu found nothing (last at req_prod %u); to guest: %u packets, %d bytes queued\n",
+		   READ_ONCE(q->napi.state), READ_ONCE(q->tx_polls),
+		   READ_ONCE(q->tx_empty_polls), READ_ONCE(q->tx_empty_prod),
+		   skb_queue_len_lockless(&q->rx_queue),
+		   atomic_read(&q->rx_queued_bytes));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xnb_queue);
+
+void xnb_debugfs_add(struct xnb_vif *vif)
+{
+	char name[16];
+	unsigned int i;
+
+	if (IS_ERR_OR_NULL(xnb_debugfs_root))
+		return;
+	vif->debugfs = debugfs_create_dir(vif->dev->name, xnb_debugfs_root);
+	for (i = 0; i < vif->nr_queues; i++) {
+		snprintf(name, sizeof(name), "queue-%u", i);
+		debugfs_create_file(name, 0400, vif->debugfs, &vif->queues[i],
+				    &xnb_queue_fops);
+	}
+}
+
+void xnb_debugfs_remove(struct xnb_vif *vif)
+{
+	debugfs_remove_recursive(vif->debugfs);
+	vif->debugfs = NULL;
+}
+
+void xnb_debugfs_init(void)
+{
+	xnb_debugfs_root = debugfs_create_dir("xsplit-netback", NULL);
+}
+
+void xnb_debugfs_exit(void)
+{
+	debugfs_remove_recursive(xnb_debugfs_root);
+}
