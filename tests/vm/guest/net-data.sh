@@ -11,6 +11,7 @@ me=$1
 dom0=$2
 
 wait_go() { nc -l -p 5003 </dev/null >/dev/null; }
+# (busybox 1.35's wget crashes with -T: no read timeout here.)
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 received() { grep -o '[0-9]* packets received' | cut -d' ' -f1; }
 
@@ -36,7 +37,7 @@ echo "small $(cat /tmp/small* | sha256sum | cut -d' ' -f1)"
 
 # The guest to dom0 over TCP: dom0 fetches from our httpd.
 mkdir -p /tmp/www
-dd if=/dev/urandom of=/tmp/www/up bs=64k count=128 2>/dev/null
+dd if=/dev/urandom of=/tmp/www/up bs=64k count=64 2>/dev/null
 head -c 20000 /dev/urandom >/tmp/www/small
 httpd -p 8080 -h /tmp/www
 echo "up-ready $(sha /tmp/www/up) $(sha /tmp/www/small)"
