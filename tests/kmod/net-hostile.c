@@ -1,0 +1,2253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xsplit-test-net-hostile: a test-only network frontend for a PV guest
+ * that talks to the network backend the way a malicious guest would. It
+ * binds the xenbus "vif" devices itself (the guest must not load
+ * xen-netfront), shares a transmit and a receive ring and one event
+ * channel per vif, and writes the rings by hand: valid packets, packets
+ * the backend must refuse for each of its reasons, grants it cannot use,
+ * extras it does not know, receive buffers it cannot fill, an event
+ * storm, and ring indices no backend can believe. Every answer is
+ * checked against what xsplit-netback must give.
+ *
+ * Each vif has a role, by its handle (the vif's place in the xl config):
+ *   0 victim     gets most cases, and last a req_prod 1000 slots ahead,
+ *                after which it must get no answer at all;
+ *   1 bystander  passes valid packets and receives the victim's frame
+ *                before, and passes valid packets after the victim is
+ *                gone: one guest's broken vif leaves its others alone;
+ *   2 budget     refusals past the backend's budget (bad_limit= below)
+ *                in one burst: the backend must disable this vif;
+ *   3 chain      a slot chain of 64 slots: the backend must disable it;
+ *   4 racer      slots rewritten while the backend reads them (it must
+ *                judge one copy of each), then a receive ring req_prod
+ *                1000 slots ahead: the backend must disable it.
+ * The victim's and the racer's refusals stay below 64 each in all, so
+ * that the budget never decides their fate: the burst gets a vif of its
+ * own, as do the chain and the receive ring's index, each of which ends
+ * its vif.
+ *
+ * Each case prints "xsplit-net-hostile: case <name> ok" or
+ * "xsplit-net-hostile: case <name> FAIL expected <x> got <y>"; "plan <n>"
+ * comes first and "done <tried> tried <passed> passed" last, for
+ * tests/vm/net-hostile.sh to read. Before "done" come the counters the
+ * backend must show for each vif in ethtool -S afterwards, one
+ * "expect vif<handle> <counter> <min> <max>" line each ("-" for no
+ * maximum), as the cases sent them.
+ *
+ * With hold=<seconds>, the module then waits until dom0 writes the key
+ * data/xsplit-net-hostile in the guest's xenstore directory (or the time
+ * is up) and prints "released": the vifs, and their counters in dom0,
+ * last until dom0 has read them.
+ *
+ * The frames are Ethernet broadcasts with the local experimental
+ * ethertype 0x88b5 (nobody on the bridge takes them), but for one TCP/IPv4
+ * frame sent with GSO to a MAC address nobody has.
+ */
+#define pr_fmt(fmt) "xsplit-net-hostile: " fmt
+
+#include <linux/build_bug.h>
+#include <linux/delay.h>
+#include <linux/etherdevice.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/interrupt.h>
+#include <linux/ip.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/tcp.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <xen/events.h>
+#include <xen/grant_table.h>
+#include <xen/interface/io/netif.h>
+#include <xen/page.h>
+#include <xen/xen.h>
+#include <xen/xenbus.h>
+
+/* Far above a normal answer under emulation. */
+#define NH_TIMEOUT_MS		5000
+/* How long silence must last to count as "no answer". */
+#define NH_SILENCE_MS		3000
+/* The same on a vif that already let a packet go unanswered. */
+#define NH_TIMEOUT_DEAD_MS	300
+/* How long a packet's first slot alone is left waiting for the rest. */
+#define NH_INCOMPLETE_MS	1000
+/* Vifs that do not connect within this are reported, not waited for. */
+#define NH_CONNECT_WAIT_MS	60000
+/* Bounds the storm even if every event is slow to send. */
+#define NH_FLOOD_MAX_MS		15000
+
+#define NH_TX_RING_SIZE		__CONST_RING_SIZE(xen_netif_tx, XEN_PAGE_SIZE)
+#define NH_RX_RING_SIZE		__CONST_RING_SIZE(xen_netif_rx, XEN_PAGE_SIZE)
+/* Pages a vif's packets are built in, granted read-only once. */
+#define NH_POOL_PAGES		24
+/* Receive buffers a vif posts, each a page of its own granted writable. */
+#define NH_RX_BUFS		32
+/* The longest slot chain we write: the backend's fatal length. */
+#define NH_MAX_SLOTS		64
+#define NH_MAX_FRAME		3000
+#define NH_MAX_DATA		18	/* XEN_NETIF_NR_SLOTS_MIN */
+#define NH_MTU_FRAME		1518	/* 1500 + Ethernet and VLAN headers */
+#define NH_SMALL		60	/* an Ethernet frame padded to the minimum */
+#define NH_ETHERTYPE		0x88b5
+/* Receive buffers the victim posts with a grant nobody made. */
+#define NH_RX_BAD_BUFS		4
+/* And with a grant the backend may only read: on this pool page. */
+#define NH_RX_RO_BUFS		2
+#define NH_RX_RO_PAGE		(NH_POOL_PAGES - 1)
+#define NH_RX_RO_FILL		0xa5
+/* Three races of race_rounds refusals at most stay below 64. */
+#define NH_RACE_MAX_ROUNDS	21
+
+/* A grant reference no guest's table is that large. */
+#define NH_GREF_UNUSED		0x7fffffffU
+/* A domain that is neither the backend nor anyone else here. */
+#define NH_OTHER_DOMID		(DOMID_FIRST_RESERVED - 1)
+/* Written by dom0 under data/ when it has read the counters (hold=). */
+#define NH_RELEASE_KEY		"xsplit-net-hostile"
+
+static_assert(NH_TX_RING_SIZE == 256);
+static_assert(NH_RX_RING_SIZE == 256);
+static_assert(NH_MAX_DATA == XEN_NETIF_NR_SLOTS_MIN);
+/* An extra is written over the first eight bytes of a transmit slot. */
+static_assert(sizeof(struct xen_netif_extra_info) == 8);
+static_assert(sizeof(struct xen_netif_tx_request) == 12);
+
+static uint bad_limit = 64;
+module_param(bad_limit, uint, 0444);
+MODULE_PARM_DESC(bad_limit, "The backend's bad_limit: refusals per second it lets a vif send (default 64)");
+
+static uint hold;
+module_param(hold, uint, 0444);
+MODULE_PARM_DESC(hold, "Seconds to keep the vifs after the run until dom0 writes data/" NH_RELEASE_KEY " (default 0: none)");
+
+static uint race_rounds = 20;
+module_param(race_rounds, uint, 0444);
+MODULE_PARM_DESC(race_rounds, "Packets per race case, at most 21: each may be refused (default 20)");
+
+static uint flood_kicks = 100000;
+module_param(flood_kicks, uint, 0444);
+MODULE_PARM_DESC(flood_kicks, "Events sent with nothing on the rings in the storm case (default 100000)");
+
+enum nh_role {
+	NH_VICTIM,
+	NH_BYSTANDER,
+	NH_BUDGET,
+	NH_CHAIN,
+	NH_RACER,
+	NH_NR_ROLES,
+	NH_ANY = NH_NR_ROLES,	/* a case about no vif in particular */
+};
+
+static const char *const nh_role_names[NH_NR_ROLES] = {
+	"victim", "bystander", "budget", "chain", "racer",
+};
+
+/* The backend's counters the cases predict, by their ethtool -S names. */
+enum nh_ctr {
+	C_FROM_GUEST_PACKETS,
+	C_FROM_GUEST_GSO,
+	C_FROM_GUEST_CSUM_BLANK,
+	C_DROP_BAD_OFFSET,
+	C_DROP_TOO_MANY_SLOTS,
+	C_DROP_HDR_SPLIT,
+	C_DROP_ZERO_LEN,
+	C_DROP_RUNT,
+	C_DROP_OVERSIZE,
+	C_DROP_BAD_SIZE,
+	C_DROP_BAD_EXTRA,
+	C_DROP_BAD_GSO,
+	C_DROP_FATAL,
+	C_DROP_BAD_GREF,
+	C_DROP_BAD_CSUM,
+	C_DROP_NO_MEM,
+	C_TO_GUEST_PACKETS,
+	C_TO_GUEST_DROP_BAD_GREF,
+	C_SPURIOUS_EVENTS,
+	C_NR
+};
+
+static const char *const nh_ctr_names[C_NR] = {
+	[C_FROM_GUEST_PACKETS] = "from_guest_packets",
+	[C_FROM_GUEST_GSO] = "from_guest_gso",
+	[C_FROM_GUEST_CSUM_BLANK] = "from_guest_csum_blank",
+	[C_DROP_BAD_OFFSET] = "drop_bad_offset",
+	[C_DROP_TOO_MANY_SLOTS] = "drop_too_many_slots",
+	[C_DROP_HDR_SPLIT] = "drop_hdr_split",
+	[C_DROP_ZERO_LEN] = "drop_zero_len",
+	[C_DROP_RUNT] = "drop_runt",
+	[C_DROP_OVERSIZE] = "drop_oversize",
+	[C_DROP_BAD_SIZE] = "drop_bad_size",
+	[C_DROP_BAD_EXTRA] = "drop_bad_extra",
+	[C_DROP_BAD_GSO] = "drop_bad_gso",
+	[C_DROP_FATAL] = "drop_fatal",
+	[C_DROP_BAD_GREF] = "drop_bad_gref",
+	[C_DROP_BAD_CSUM] = "drop_bad_csum",
+	[C_DROP_NO_MEM] = "drop_no_mem",
+	[C_TO_GUEST_PACKETS] = "to_guest_packets",
+	[C_TO_GUEST_DROP_BAD_GREF] = "to_guest_drop_bad_gref",
+	[C_SPURIOUS_EVENTS] = "spurious_events",
+};
+
+struct nh_vif {
+	struct xenbus_device *xdev;
+	unsigned int handle;
+	u8 mac[ETH_ALEN];
+	bool gave_up;			/* the backend closed before connecting */
+	bool connected;			/* store-release after the setup */
+
+	struct xen_netif_tx_sring *tx_sring;
+	struct xen_netif_rx_sring *rx_sring;
+	grant_ref_t tx_ref, rx_ref;
+	evtchn_port_t evtchn;
+	bool have_evtchn;
+	int irq;
+	wait_queue_head_t wq;
+
+	RING_IDX tx_prod_pvt, tx_rsp_cons;
+	RING_IDX rx_prod_pvt, rx_rsp_cons;
+	u16 next_id;
+	/* Which buffer each receive slot's request named: see nh_rx_take(). */
+	u16 rx_buf_at[NH_RX_RING_SIZE];
+	bool rx_extra_next;		/* the next receive slot is an extra */
+	bool rx_posted;			/* its good buffers are on the ring */
+	/*
+	 * A packet it sent got no answer at all: later ones are waited for
+	 * briefly, so that a backend that stopped serving a vif fails the
+	 * run in seconds rather than in minutes.
+	 */
+	bool unresponsive;
+
+	struct page *pool[NH_POOL_PAGES];
+	grant_ref_t pool_ref[NH_POOL_PAGES];
+	bool pool_granted[NH_POOL_PAGES];
+	struct page *rx_page[NH_RX_BUFS];
+	grant_ref_t rx_ref_of[NH_RX_BUFS];
+	bool rx_granted[NH_RX_BUFS];
+
+	/* What the backend's counters must read for this vif afterwards. */
+	u64 exp_min[C_NR], exp_max[C_NR];
+	bool exp_open[C_NR];		/* no maximum */
+};
+
+/* One packet as it goes on the transmit ring, and what came back. */
+struct nh_pkt {
+	unsigned int n;			/* slots */
+	unsigned int ndata;		/* of which data slots */
+	unsigned int nextra;		/* and extras */
+	unsigned int page_base;		/* pool pages from here on */
+	u32 at;				/* frame bytes placed so far */
+	bool build_failed;
+	bool undeliverable;		/* answered okay, dropped after */
+	s16 want;			/* for every data slot */
+	struct xen_netif_tx_request req[NH_MAX_SLOTS];
+	bool is_extra[NH_MAX_SLOTS];
+	bool answered[NH_MAX_SLOTS];
+	s16 status[NH_MAX_SLOTS];
+};
+
+/* What a case wanted and what it got, for its FAIL line. */
+struct nh_out {
+	char want[160];
+	char got[320];
+};
+
+/* What came back for a push, besides each data slot's own answer. */
+struct nh_tally {
+	unsigned int nulls;
+	unsigned int unknown;		/* answers naming no slot we sent */
+	u16 unknown_id;
+	s16 unknown_status;
+	bool excess;			/* more answers than requests */
+};
+
+static struct {
+	struct mutex lock;		/* vifs[] */
+	struct nh_vif *vifs[NH_NR_ROLES];
+	bool stopping;
+	unsigned int tried;
+	unsigned int passed;
+	u32 seq;			/* makes each frame's payload unique */
+	u8 frame[NH_MAX_FRAME];
+	/* Built here, not on the stack: they are large. */
+	struct nh_pkt pkt[3];
+	struct nh_out out;
+	bool seen[NH_TX_RING_SIZE];
+} nh;
+
+static struct work_struct nh_run_work;
+
+static bool nh_stopped(void)
+{
+	return READ_ONCE(nh.stopping);
+}
+
+static __printf(3, 4) void nh_cat(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strnlen(buf, size);
+	va_list args;
+
+	if (len + 1 >= size)
+		return;
+	va_start(args, fmt);
+	vscnprintf(buf + len, size - len, fmt, args);
+	va_end(args);
+}
+
+#define nh_want(o, ...)	nh_cat((o)->want, sizeof((o)->want), __VA_ARGS__)
+#define nh_got(o, ...)	nh_cat((o)->got, sizeof((o)->got), __VA_ARGS__)
+
+/* ---- counters the backend must show ---- */
+
+static void nh_count(struct nh_vif *v, enum nh_ctr c, u64 n)
+{
+	v->exp_min[c] += n;
+	v->exp_max[c] += n;
+}
+
+static void nh_count_range(struct nh_vif *v, enum nh_ctr c, u64 min, u64 max)
+{
+	v->exp_min[c] += min;
+	v->exp_max[c] += max;
+}
+
+static void nh_count_open(struct nh_vif *v, enum nh_ctr c, u64 min)
+{
+	v->exp_min[c] = max(v->exp_min[c], min);
+	v->exp_open[c] = true;
+}
+
+static void nh_print_expect(struct nh_vif *v)
+{
+	unsigned int c;
+
+	for (c = 0; c < C_NR; c++) {
+		if (v->exp_open[c])
+			pr_info("expect vif%u %s %llu -\n", v->handle,
+				nh_ctr_names[c], v->exp_min[c]);
+		else
+			pr_info("expect vif%u %s %llu %llu\n", v->handle,
+				nh_ctr_names[c], v->exp_min[c], v->exp_max[c]);
+	}
+}
+
+/* ---- frames and packets ---- */
+
+static u8 nh_pattern(u32 seq, unsigned int i)
+{
+	return (u8)(i * 31 + seq);
+}
+
+/*
+ * nh.frame: a broadcast of @len bytes from @v with our ethertype and a
+ * payload no other frame has. Shorter than a header: the pattern only.
+ */
+static u32 nh_frame(struct nh_vif *v, unsigned int len)
+{
+	struct ethhdr *eth = (struct ethhdr *)nh.frame;
+	u32 seq = ++nh.seq;
+	unsigned int i;
+
+	for (i = 0; i < len && i < NH_MAX_FRAME; i++)
+		nh.frame[i] = nh_pattern(seq, i);
+	if (len < ETH_HLEN + 8)
+		return seq;
+	eth_broadcast_addr(eth->h_dest);
+	ether_addr_copy(eth->h_source, v->mac);
+	eth->h_proto = htons(NH_ETHERTYPE);
+	/* The payload starts with who sent it and its number. */
+	nh.frame[ETH_HLEN] = 'X';
+	nh.frame[ETH_HLEN + 1] = 'N';
+	nh.frame[ETH_HLEN + 2] = 'H';
+	nh.frame[ETH_HLEN + 3] = (u8)v->handle;
+	memcpy(&nh.frame[ETH_HLEN + 4], &seq, sizeof(seq));
+	return seq;
+}
+
+/*
+ * nh.frame: a TCP segment over IPv4 of @len bytes, to a MAC address
+ * nobody has, its checksum left to whoever segments it (csum_blank): the
+ * TCP checksum field holds the pseudo-header's sum, as netfront sends it.
+ */
+static void nh_tcp_frame(struct nh_vif *v, unsigned int len)
+{
+	static const u8 nobody[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x5a, 0x0e, 0x01 };
+	struct ethhdr *eth = (struct ethhdr *)nh.frame;
+	struct iphdr *iph = (struct iphdr *)(nh.frame + ETH_HLEN);
+	struct tcphdr *th = (struct tcphdr *)(nh.frame + ETH_HLEN + sizeof(*iph));
+	unsigned int ip_len = len - ETH_HLEN;
+	unsigned int tcp_len = ip_len - sizeof(*iph);
+
+	nh_frame(v, len);
+	ether_addr_copy(eth->h_dest, nobody);
+	eth->h_proto = htons(ETH_P_IP);
+	memset(iph, 0, sizeof(*iph) + sizeof(*th));
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tot_len = htons(ip_len);
+	iph->id = htons(1);
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = 64;
+	iph->protocol = IPPROTO_TCP;
+	/* TEST-NET-1 addresses nobody on the bridge has. */
+	iph->saddr = htonl(0xc00002c8);		/* 192.0.2.200 */
+	iph->daddr = htonl(0xc00002c9);		/* 192.0.2.201 */
+	iph->check = ip_fast_csum(iph, iph->ihl);
+	th->source = htons(40000);
+	th->dest = htons(9);
+	th->seq = htonl(1);
+	th->doff = sizeof(*th) / 4;
+	th->ack = 1;
+	th->psh = 1;
+	th->window = htons(8192);
+	th->check = ~csum_tcpudp_magic(iph->saddr, iph->daddr, tcp_len,
+				       IPPROTO_TCP, 0);
+}
+
+static void nh_pkt_start(struct nh_pkt *p, unsigned int page_base)
+{
+	memset(p, 0, sizeof(*p));
+	p->page_base = page_base;
+	p->want = XEN_NETIF_RSP_OKAY;
+}
+
+static struct xen_netif_tx_request *nh_slot_add(struct nh_pkt *p, bool extra)
+{
+	struct xen_netif_tx_request *r;
+
+	if (p->n == NH_MAX_SLOTS) {
+		p->build_failed = true;
+		return NULL;
+	}
+	r = &p->req[p->n];
+	memset(r, 0, sizeof(*r));
+	p->is_extra[p->n++] = extra;
+	return r;
+}
+
+/*
+ * The next data slot: @len bytes of nh.frame, from where the previous
+ * slot stopped, at @off in the next pool page. Only what lies inside the
+ * page is written there: finding a bad offset is the backend's job.
+ */
+static void nh_data(struct nh_vif *v, struct nh_pkt *p, u16 off, u16 len)
+{
+	unsigned int pg = (p->page_base + p->ndata) % NH_POOL_PAGES;
+	struct xen_netif_tx_request *r = nh_slot_add(p, false);
+	u32 n;
+
+	if (!r)
+		return;
+	if (!v->pool_granted[pg])
+		p->build_failed = true;
+	r->gref = v->pool_ref[pg];
+	r->offset = off;
+	r->size = len;
+	p->ndata++;
+	n = off < XEN_PAGE_SIZE ? min_t(u32, len, XEN_PAGE_SIZE - off) : 0;
+	if (p->at + n <= NH_MAX_FRAME)
+		memcpy((u8 *)page_address(v->pool[pg]) + off, nh.frame + p->at, n);
+	p->at += len;
+}
+
+/* An extra after the first data slot; the MORE flags are nh_seal()'s. */
+static void nh_extra(struct nh_pkt *p, const struct xen_netif_extra_info *ex)
+{
+	struct xen_netif_tx_request *r = nh_slot_add(p, true);
+
+	if (!r)
+		return;
+	memcpy(r, ex, sizeof(*ex));
+	p->nextra++;
+}
+
+static struct xen_netif_extra_info *nh_extra_at(struct nh_pkt *p, unsigned int i)
+{
+	return (struct xen_netif_extra_info *)&p->req[i];
+}
+
+/*
+ * Flags and the first slot's size as a frontend writes them: the first
+ * slot holds the packet's length, extra_info if extras follow, every
+ * extra but the last MORE, every data slot but the last more_data.
+ */
+static void nh_seal(struct nh_pkt *p)
+{
+	unsigned int i, last_data = 0, last_extra = 0;
+	u32 total = 0;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->is_extra[i]) {
+			last_extra = i;
+			continue;
+		}
+		total += p->req[i].size;
+		last_data = i;
+	}
+	if (!p->n || p->is_extra[0]) {
+		p->build_failed = true;
+		return;
+	}
+	p->req[0].size = (u16)total;
+	if (p->nextra)
+		p->req[0].flags |= XEN_NETTXF_extra_info;
+	for (i = 0; i < p->n; i++) {
+		if (p->is_extra[i] && i != last_extra)
+			nh_extra_at(p, i)->flags |= XEN_NETIF_EXTRA_FLAG_MORE;
+		if (!p->is_extra[i] && i != last_data)
+			p->req[i].flags |= XEN_NETTXF_more_data;
+	}
+}
+
+/* A sealed one-slot frame of @len bytes. */
+static void nh_small(struct nh_vif *v, struct nh_pkt *p, unsigned int base,
+		     u16 len)
+{
+	nh_pkt_start(p, base);
+	nh_frame(v, len);
+	nh_data(v, p, 0, len);
+	nh_seal(p);
+}
+
+/* ---- the transmit ring ---- */
+
+static unsigned int nh_tx_outstanding(const struct nh_vif *v)
+{
+	return v->tx_prod_pvt - v->tx_rsp_cons;
+}
+
+/* Slots [@from, @to) of @p into the ring, not yet visible; ids are ours. */
+static void nh_tx_post(struct nh_vif *v, struct nh_pkt *p, unsigned int from,
+		       unsigned int to)
+{
+	unsigned int i;
+
+	for (i = from; i < to; i++) {
+		struct xen_netif_tx_request *r;
+
+		if (!p->is_extra[i])
+			p->req[i].id = v->next_id++;
+		r = &v->tx_sring->ring[v->tx_prod_pvt & (NH_TX_RING_SIZE - 1)].req;
+		memcpy(r, &p->req[i], sizeof(*r));
+		v->tx_prod_pvt++;
+	}
+}
+
+static void nh_tx_push(struct nh_vif *v)
+{
+	/* The slots before the index that hands them over. */
+	virt_wmb();
+	WRITE_ONCE(v->tx_sring->req_prod, v->tx_prod_pvt);
+	virt_mb();
+	notify_remote_via_irq(v->irq);
+}
+
+/* Wait until @n answers are there or @ms pass; how many are there. */
+static unsigned int nh_tx_wait(struct nh_vif *v, unsigned int n,
+			       unsigned int ms)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
+	RING_IDX prod;
+
+	for (;;) {
+		prod = READ_ONCE(v->tx_sring->rsp_prod);
+		if (prod - v->tx_rsp_cons >= n || time_after(jiffies, deadline) ||
+		    nh_stopped())
+			return prod - v->tx_rsp_cons;
+		/* Ask for an event at the next answer, then look again. */
+		WRITE_ONCE(v->tx_sring->rsp_event, prod + 1);
+		virt_mb();
+		if (READ_ONCE(v->tx_sring->rsp_prod) != prod)
+			continue;
+		wait_event_timeout(v->wq, READ_ONCE(v->tx_sring->rsp_prod) != prod,
+				   msecs_to_jiffies(10));
+	}
+}
+
+static bool nh_tx_take(struct nh_vif *v, struct xen_netif_tx_response *rsp,
+		       bool *excess)
+{
+	RING_IDX prod = READ_ONCE(v->tx_sring->rsp_prod);
+
+	if (prod == v->tx_rsp_cons)
+		return false;
+	/* The answer after the index that announced it. */
+	virt_rmb();
+	if (prod - v->tx_rsp_cons > nh_tx_outstanding(v))
+		*excess = true;
+	memcpy(rsp, &v->tx_sring->ring[v->tx_rsp_cons & (NH_TX_RING_SIZE - 1)].rsp,
+	       sizeof(*rsp));
+	v->tx_rsp_cons++;
+	return true;
+}
+
+/* Throw away answers to packets whose case gave up on them. */
+static void nh_tx_drain(struct nh_vif *v)
+{
+	struct xen_netif_tx_response rsp;
+	unsigned int n = 0;
+	bool excess = false;
+
+	while (nh_tx_take(v, &rsp, &excess))
+		n++;
+	if (n)
+		pr_info("vif%u: %u late answer(s) dropped\n", v->handle, n);
+}
+
+/* Give each answer to the data slot whose id it names. */
+static void nh_tx_collect(struct nh_vif *v, struct nh_pkt **pkts,
+			  unsigned int np, struct nh_tally *t)
+{
+	struct xen_netif_tx_response rsp;
+
+	while (nh_tx_take(v, &rsp, &t->excess)) {
+		unsigned int k, i;
+		bool found = false;
+
+		/* An extra's answer carries no id of ours. */
+		if (rsp.status == XEN_NETIF_RSP_NULL) {
+			t->nulls++;
+			continue;
+		}
+		for (k = 0; k < np && !found; k++) {
+			struct nh_pkt *p = pkts[k];
+
+			for (i = 0; i < p->n && !found; i++) {
+				if (p->is_extra[i] || p->answered[i] ||
+				    p->req[i].id != rsp.id)
+					continue;
+				p->answered[i] = true;
+				p->status[i] = rsp.status;
+				found = true;
+			}
+		}
+		if (!found && !t->unknown++) {
+			t->unknown_id = rsp.id;
+			t->unknown_status = rsp.status;
+		}
+	}
+}
+
+static const char *nh_status_name(s16 status)
+{
+	switch (status) {
+	case XEN_NETIF_RSP_OKAY:
+		return "okay";
+	case XEN_NETIF_RSP_ERROR:
+		return "error";
+	case XEN_NETIF_RSP_DROPPED:
+		return "dropped";
+	case XEN_NETIF_RSP_NULL:
+		return "null";
+	default:
+		return "other";
+	}
+}
+
+/* Judge one packet's data slots; describe them into @o either way. */
+static bool nh_judge(const struct nh_pkt *p, struct nh_out *o, bool first)
+{
+	unsigned int i, okay = 0, error = 0, other = 0, missing = 0;
+	bool ok = true;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->is_extra[i])
+			continue;
+		if (!p->answered[i])
+			missing++;
+		else if (p->status[i] == XEN_NETIF_RSP_OKAY)
+			okay++;
+		else if (p->status[i] == XEN_NETIF_RSP_ERROR)
+			error++;
+		else
+			other++;
+		if (!p->answered[i] || p->status[i] != p->want)
+			ok = false;
+	}
+	nh_want(o, "%s%s-%u", first ? "" : "|", nh_status_name(p->want),
+		p->ndata);
+	nh_got(o, "%s", first ? "" : "|");
+	if (okay)
+		nh_got(o, "okay-%u,", okay);
+	if (error)
+		nh_got(o, "error-%u,", error);
+	if (other)
+		nh_got(o, "other-%u,", other);
+	if (missing)
+		nh_got(o, "missing-%u,", missing);
+	return ok;
+}
+
+/* Wait for the answers to @np packets just pushed and judge them all. */
+static bool nh_tx_finish(struct nh_vif *v, struct nh_pkt **pkts,
+			 unsigned int np, unsigned int slots, struct nh_out *o)
+{
+	struct nh_tally t = { 0 };
+	unsigned int k, extras = 0, got;
+	bool ok = true;
+
+	got = nh_tx_wait(v, slots, v->unresponsive ? NH_TIMEOUT_DEAD_MS :
+						     NH_TIMEOUT_MS);
+	if (!got && slots && !v->unresponsive)
+		pr_info("vif%u: no answer within %u ms\n", v->handle,
+			NH_TIMEOUT_MS);
+	v->unresponsive = !got && slots;
+	nh_tx_collect(v, pkts, np, &t);
+	for (k = 0; k < np; k++) {
+		ok &= nh_judge(pkts[k], o, !k);
+		extras += pkts[k]->nextra;
+	}
+	nh_want(o, ",null-%u", extras);
+	nh_got(o, "null-%u", t.nulls);
+	if (t.unknown)
+		nh_got(o, ",%u-unknown-answer(s)-first-id-%u-%s", t.unknown,
+		       t.unknown_id, nh_status_name(t.unknown_status));
+	if (t.excess)
+		nh_got(o, ",more-answers-than-requests");
+	return ok && t.nulls == extras && !t.unknown && !t.excess;
+}
+
+/*
+ * Send @np packets in one push and judge their answers. Those to be
+ * answered okay are counted as delivered unless they say otherwise.
+ */
+static bool nh_exchange(struct nh_vif *v, struct nh_pkt **pkts,
+			unsigned int np, struct nh_out *o)
+{
+	unsigned int k, slots = 0;
+
+	nh_tx_drain(v);
+	for (k = 0; k < np; k++) {
+		slots += pkts[k]->n;
+		if (pkts[k]->build_failed) {
+			nh_want(o, "a-packet");
+			nh_got(o, "packet-%u-could-not-be-built", k);
+			return false;
+		}
+	}
+	if (nh_tx_outstanding(v) + slots > NH_TX_RING_SIZE || nh_stopped()) {
+		nh_want(o, "room");
+		nh_got(o, "no-room-on-the-ring-or-stopping");
+		return false;
+	}
+	for (k = 0; k < np; k++) {
+		nh_tx_post(v, pkts[k], 0, pkts[k]->n);
+		if (pkts[k]->want == XEN_NETIF_RSP_OKAY && !pkts[k]->undeliverable)
+			nh_count(v, C_FROM_GUEST_PACKETS, 1);
+	}
+	nh_tx_push(v);
+	return nh_tx_finish(v, pkts, np, slots, o);
+}
+
+static bool nh_send(struct nh_vif *v, struct nh_pkt *p, struct nh_out *o)
+{
+	return nh_exchange(v, &p, 1, o);
+}
+
+/* A valid frame right after a case: the vif still serves. */
+static bool nh_still_serving(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[2];
+
+	nh_want(o, "+then-");
+	nh_got(o, "+then-");
+	nh_small(v, p, 20, NH_SMALL);
+	return nh_send(v, p, o);
+}
+
+/* Post a valid frame and see that nothing answers it. */
+static bool nh_silent(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[2];
+	unsigned int n;
+
+	nh_tx_drain(v);
+	nh_small(v, p, 20, NH_SMALL);
+	if (p->build_failed || nh_tx_outstanding(v) + p->n > NH_TX_RING_SIZE) {
+		nh_want(o, "room");
+		nh_got(o, "no-room-on-the-ring");
+		return false;
+	}
+	nh_tx_post(v, p, 0, p->n);
+	nh_tx_push(v);
+	n = nh_tx_wait(v, 1, NH_SILENCE_MS);
+	nh_want(o, "no-answer");
+	if (n)
+		nh_got(o, "%u-answer(s)", n);
+	else
+		nh_got(o, "no-answer");
+	return !n;
+}
+
+/* ---- the receive ring ---- */
+
+static void nh_rx_post(struct nh_vif *v, u16 buf, grant_ref_t gref)
+{
+	RING_IDX i = v->rx_prod_pvt++;
+	struct xen_netif_rx_request *r =
+		&v->rx_sring->ring[i & (NH_RX_RING_SIZE - 1)].req;
+
+	r->id = buf;
+	r->pad = 0;
+	r->gref = gref;
+	v->rx_buf_at[i & (NH_RX_RING_SIZE - 1)] = buf;
+}
+
+static void nh_rx_push(struct nh_vif *v)
+{
+	/* The buffers before the index that hands them over. */
+	virt_wmb();
+	WRITE_ONCE(v->rx_sring->req_prod, v->rx_prod_pvt);
+	virt_mb();
+	notify_remote_via_irq(v->irq);
+}
+
+static unsigned int nh_rx_wait(struct nh_vif *v, unsigned int n,
+			       unsigned int ms)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
+	RING_IDX prod;
+
+	for (;;) {
+		prod = READ_ONCE(v->rx_sring->rsp_prod);
+		if (prod - v->rx_rsp_cons >= n || time_after(jiffies, deadline) ||
+		    nh_stopped())
+			return prod - v->rx_rsp_cons;
+		WRITE_ONCE(v->rx_sring->rsp_event, prod + 1);
+		virt_mb();
+		if (READ_ONCE(v->rx_sring->rsp_prod) != prod)
+			continue;
+		wait_event_timeout(v->wq, READ_ONCE(v->rx_sring->rsp_prod) != prod,
+				   msecs_to_jiffies(10));
+	}
+}
+
+/*
+ * The next receive answer. The backend answers in the slot of the request
+ * it used, so the slot tells which buffer it is: an extra's answer has no
+ * id, and took a buffer all the same.
+ */
+static bool nh_rx_take(struct nh_vif *v, struct xen_netif_rx_response *rsp,
+		       u16 *buf, bool *extra)
+{
+	RING_IDX prod = READ_ONCE(v->rx_sring->rsp_prod);
+	RING_IDX i = v->rx_rsp_cons;
+
+	if (prod == i)
+		return false;
+	virt_rmb();
+	memcpy(rsp, &v->rx_sring->ring[i & (NH_RX_RING_SIZE - 1)].rsp,
+	       sizeof(*rsp));
+	*buf = v->rx_buf_at[i & (NH_RX_RING_SIZE - 1)];
+	*extra = v->rx_extra_next;
+	if (*extra)
+		v->rx_extra_next = ((struct xen_netif_extra_info *)rsp)->flags &
+				   XEN_NETIF_EXTRA_FLAG_MORE;
+	else
+		v->rx_extra_next = rsp->flags & XEN_NETRXF_extra_info;
+	v->rx_rsp_cons++;
+	return true;
+}
+
+/* ---- the cases ---- */
+
+static bool nh_c_connected(struct nh_vif *unused, struct nh_out *o)
+{
+	unsigned int r, n = 0;
+
+	mutex_lock(&nh.lock);
+	for (r = 0; r < NH_NR_ROLES; r++)
+		if (nh.vifs[r] && smp_load_acquire(&nh.vifs[r]->connected))
+			n++;
+	mutex_unlock(&nh.lock);
+	nh_want(o, "%u", NH_NR_ROLES);
+	nh_got(o, "%u", n);
+	return n == NH_NR_ROLES;
+}
+
+static bool nh_c_valid_small(struct nh_vif *v, struct nh_out *o)
+{
+	nh_small(v, &nh.pkt[0], 0, NH_SMALL);
+	return nh_send(v, &nh.pkt[0], o);
+}
+
+/* 200 bytes: 100 at the page's start, 60 at its very end, 40 mid-page. */
+static void nh_three_slots(struct nh_vif *v, struct nh_pkt *p)
+{
+	nh_pkt_start(p, 0);
+	nh_frame(v, 200);
+	nh_data(v, p, 0, 100);
+	nh_data(v, p, XEN_PAGE_SIZE - 60, 60);
+	nh_data(v, p, 2048, 40);
+	nh_seal(p);
+}
+
+static bool nh_c_valid_3_slots(struct nh_vif *v, struct nh_out *o)
+{
+	nh_three_slots(v, &nh.pkt[0]);
+	return nh_send(v, &nh.pkt[0], o);
+}
+
+/* The most data slots a packet may have: 200 bytes, then 17 of 40. */
+static bool nh_c_valid_18_slots(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+	unsigned int i;
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, 200 + (NH_MAX_DATA - 1) * 40);
+	nh_data(v, p, 0, 200);
+	for (i = 1; i < NH_MAX_DATA; i++)
+		nh_data(v, p, 100 * i, 40);
+	nh_seal(p);
+	return nh_send(v, p, o);
+}
+
+/* The first 128 bytes in 3 slots, the most the backend allows. */
+static bool nh_c_valid_hdr_3_slots(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, 200);
+	nh_data(v, p, 0, 50);
+	nh_data(v, p, 0, 50);
+	nh_data(v, p, 0, 50);
+	nh_data(v, p, 0, 50);
+	nh_seal(p);
+	return nh_send(v, p, o);
+}
+
+/* The longest frame without GSO: MTU 1500 plus Ethernet and VLAN headers. */
+static bool nh_c_valid_1518(struct nh_vif *v, struct nh_out *o)
+{
+	nh_small(v, &nh.pkt[0], 0, NH_MTU_FRAME);
+	return nh_send(v, &nh.pkt[0], o);
+}
+
+/* A hash extra is a hint the backend may ignore: answered null. */
+static bool nh_c_valid_hash_extra(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_extra_info ex = {
+		.type = XEN_NETIF_EXTRA_TYPE_HASH,
+		.u.hash = {
+			.type = _XEN_NETIF_CTRL_HASH_TYPE_IPV4,
+			.algorithm = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ,
+			.value = { 1, 2, 3, 4 },
+		},
+	};
+	struct nh_pkt *p = &nh.pkt[0];
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, NH_SMALL);
+	nh_data(v, p, 0, NH_SMALL);
+	nh_extra(p, &ex);
+	nh_seal(p);
+	return nh_send(v, p, o);
+}
+
+/* 3000 bytes of TCP in two slots with GSO: longer than the MTU allows. */
+static bool nh_c_valid_gso(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_extra_info ex = {
+		.type = XEN_NETIF_EXTRA_TYPE_GSO,
+		.u.gso = {
+			.size = 1448,
+			.type = XEN_NETIF_GSO_TYPE_TCPV4,
+		},
+	};
+	struct nh_pkt *p = &nh.pkt[0];
+	bool ok;
+
+	nh_pkt_start(p, 0);
+	nh_tcp_frame(v, NH_MAX_FRAME);
+	nh_data(v, p, 0, 1500);
+	nh_extra(p, &ex);
+	nh_data(v, p, 96, NH_MAX_FRAME - 1500);
+	nh_seal(p);
+	p->req[0].flags |= XEN_NETTXF_csum_blank;
+	ok = nh_send(v, p, o);
+	nh_count(v, C_FROM_GUEST_GSO, 1);
+	nh_count(v, C_FROM_GUEST_CSUM_BLANK, 1);
+	return ok;
+}
+
+/*
+ * A packet's first slot alone, announcing more: no answer until the rest
+ * is there, then the whole packet is answered.
+ */
+static bool nh_c_valid_completed_later(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+	unsigned int early;
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, 160);
+	nh_data(v, p, 0, 100);
+	nh_data(v, p, 0, 60);
+	nh_seal(p);
+	nh_tx_drain(v);
+	if (p->build_failed || nh_tx_outstanding(v) + p->n > NH_TX_RING_SIZE) {
+		nh_want(o, "room");
+		nh_got(o, "no-room-on-the-ring");
+		return false;
+	}
+	nh_tx_post(v, p, 0, 1);
+	nh_tx_push(v);
+	early = nh_tx_wait(v, 1, NH_INCOMPLETE_MS);
+	nh_tx_post(v, p, 1, p->n);
+	nh_tx_push(v);
+	nh_count(v, C_FROM_GUEST_PACKETS, 1);
+	nh_want(o, "no-answer-to-half-a-packet,");
+	if (early)
+		nh_got(o, "%u-answer(s)-to-half-a-packet,", early);
+	else
+		nh_got(o, "no-answer-to-half-a-packet,");
+	return nh_tx_finish(v, &p, 1, p->n, o) && !early;
+}
+
+/* A packet the backend must refuse for @why, then a valid one. */
+static bool nh_refused(struct nh_vif *v, struct nh_pkt *p, enum nh_ctr why,
+		       struct nh_out *o)
+{
+	bool ok;
+
+	p->want = XEN_NETIF_RSP_ERROR;
+	ok = nh_send(v, p, o);
+	nh_count(v, why, 1);
+	return nh_still_serving(v, o) && ok;
+}
+
+static bool nh_c_bad_offset_first(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, 200);
+	nh_data(v, p, XEN_PAGE_SIZE - 96, 200);
+	nh_seal(p);
+	return nh_refused(v, p, C_DROP_BAD_OFFSET, o);
+}
+
+static bool nh_c_bad_offset_later(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, 300);
+	nh_data(v, p, 0, 200);
+	nh_data(v, p, XEN_PAGE_SIZE - 96, 100);
+	nh_seal(p);
+	return nh_refused(v, p, C_DROP_BAD_OFFSET, o);
+}
+
+/* An offset past the page altogether, where offset + size wraps no u16. */
+static bool nh_c_bad_offset_past_page(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, NH_SMALL);
+	nh_data(v, p, 0xffff, NH_SMALL);
+	nh_seal(p);
+	return nh_refused(v, p, C_DROP_BAD_OFFSET, o);
+}
+
+static bool nh_c_too_many_slots(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+	unsigned int i;
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, 200 + NH_MAX_DATA * 40);
+	nh_data(v, p, 0, 200);
+	for (i = 0; i < NH_MAX_DATA; i++)
+		nh_data(v, p, 100 * i, 40);
+	nh_seal(p);
+	return nh_refused(v, p, C_DROP_TOO_MANY_SLOTS, o);
+}
+
+/* 200 bytes whose first 128 are in 4 slots of 32. */
+static bool nh_c_hdr_split(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+	unsigned int i;
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, 200);
+	for (i = 0; i < 4; i++)
+		nh_data(v, p, 64 * i, 32);
+	nh_data(v, p, 0, 200 - 4 * 32);
+	nh_seal(p);
+	return nh_refused(v, p, C_DROP_HDR_SPLIT, o);
+}
+
+static bool nh_c_zero_len_later(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, 150);
+	nh_data(v, p, 0, 100);
+	nh_data(v, p, 0, 0);
+	nh_data(v, p, 0, 50);
+	nh_seal(p);
+	return nh_refused(v, p, C_DROP_ZERO_LEN, o);
+}
+
+/* A first slot of size 0 is a packet of 0 bytes: a runt. */
+static bool nh_c_zero_len_first(struct nh_vif *v, struct nh_out *o)
+{
+	nh_small(v, &nh.pkt[0], 0, 0);
+	return nh_refused(v, &nh.pkt[0], C_DROP_RUNT, o);
+}
+
+static bool nh_c_runt_13(struct nh_vif *v, struct nh_out *o)
+{
+	nh_small(v, &nh.pkt[0], 0, ETH_HLEN - 1);
+	return nh_refused(v, &nh.pkt[0], C_DROP_RUNT, o);
+}
+
+static bool nh_c_oversize_1519(struct nh_vif *v, struct nh_out *o)
+{
+	nh_small(v, &nh.pkt[0], 0, NH_MTU_FRAME + 1);
+	return nh_refused(v, &nh.pkt[0], C_DROP_OVERSIZE, o);
+}
+
+/* 1800 bytes in three slots, each well inside its page, and no GSO. */
+static bool nh_c_oversize_3_slots(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, 1800);
+	nh_data(v, p, 0, 1000);
+	nh_data(v, p, 0, 400);
+	nh_data(v, p, 0, 400);
+	nh_seal(p);
+	return nh_refused(v, p, C_DROP_OVERSIZE, o);
+}
+
+/* The later slots hold as much as the whole packet: none left for the first. */
+static bool nh_c_bad_size_equal(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, 200);
+	nh_data(v, p, 0, 100);
+	nh_data(v, p, 0, 100);
+	nh_seal(p);
+	p->req[0].size = 100;
+	return nh_refused(v, p, C_DROP_BAD_SIZE, o);
+}
+
+static bool nh_c_bad_size_more(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, 220);
+	nh_data(v, p, 0, 100);
+	nh_data(v, p, 0, 60);
+	nh_data(v, p, 0, 60);
+	nh_seal(p);
+	p->req[0].size = 100;
+	return nh_refused(v, p, C_DROP_BAD_SIZE, o);
+}
+
+/*
+ * A packet the backend accepts but cannot copy: answered with an error
+ * for all its slots, counted as drop_bad_gref.
+ */
+static bool nh_bad_gref(struct nh_vif *v, struct nh_pkt *p, struct nh_out *o)
+{
+	return nh_refused(v, p, C_DROP_BAD_GREF, o);
+}
+
+static bool nh_c_gref_never_granted(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+
+	nh_small(v, p, 0, NH_SMALL);
+	p->req[0].gref = NH_GREF_UNUSED;
+	return nh_bad_gref(v, p, o);
+}
+
+/* A grant made and ended before the packet went out. */
+static bool nh_c_gref_revoked(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+	bool ok;
+	int ref;
+
+	nh_small(v, p, 0, NH_SMALL);
+	ref = gnttab_grant_foreign_access(v->xdev->otherend_id,
+					  xen_page_to_gfn(v->pool[0]), 1);
+	if (ref < 0) {
+		nh_want(o, "a-grant");
+		nh_got(o, "no-grant-reference-%d", ref);
+		return false;
+	}
+	/* Never published, so nobody can have mapped it. */
+	gnttab_end_foreign_access_ref(ref);
+	p->req[0].gref = ref;
+	ok = nh_bad_gref(v, p, o);
+	gnttab_free_grant_reference(ref);
+	return ok;
+}
+
+/* A page granted, but to a domain other than the backend's. */
+static bool nh_c_gref_other_domain(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+	bool ok;
+	int ref;
+
+	nh_small(v, p, 0, NH_SMALL);
+	ref = gnttab_grant_foreign_access(NH_OTHER_DOMID,
+					  xen_page_to_gfn(v->pool[0]), 1);
+	if (ref < 0) {
+		nh_want(o, "a-grant");
+		nh_got(o, "no-grant-reference-%d", ref);
+		return false;
+	}
+	p->req[0].gref = ref;
+	ok = nh_bad_gref(v, p, o);
+	/* That domain does not exist: nothing can hold the grant. */
+	if (!gnttab_try_end_foreign_access(ref))
+		pr_err("grant %d to domain %u still in use\n", ref,
+		       NH_OTHER_DOMID);
+	return ok;
+}
+
+/* Two good slots, then one nobody granted: the whole packet fails. */
+static bool nh_c_gref_later_slot(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+
+	nh_three_slots(v, p);
+	p->req[2].gref = NH_GREF_UNUSED;
+	return nh_bad_gref(v, p, o);
+}
+
+/* A small frame with the extras in @ex (@n of them), to be refused. */
+static bool nh_bad_extras(struct nh_vif *v, const struct xen_netif_extra_info *ex,
+			  unsigned int n, enum nh_ctr why, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+	unsigned int i;
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, NH_SMALL);
+	nh_data(v, p, 0, NH_SMALL);
+	for (i = 0; i < n; i++)
+		nh_extra(p, &ex[i]);
+	nh_seal(p);
+	return nh_refused(v, p, why, o);
+}
+
+static bool nh_c_extra_type_0(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_extra_info ex = { .type = XEN_NETIF_EXTRA_TYPE_NONE };
+
+	return nh_bad_extras(v, &ex, 1, C_DROP_BAD_EXTRA, o);
+}
+
+static bool nh_c_extra_type_9(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_extra_info ex = { .type = 9 };
+
+	return nh_bad_extras(v, &ex, 1, C_DROP_BAD_EXTRA, o);
+}
+
+/* Beyond any bit mask of types a backend might keep. */
+static bool nh_c_extra_type_200(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_extra_info ex = { .type = 200 };
+
+	return nh_bad_extras(v, &ex, 1, C_DROP_BAD_EXTRA, o);
+}
+
+static bool nh_c_extra_two_gso(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_extra_info ex[2] = {
+		{
+			.type = XEN_NETIF_EXTRA_TYPE_GSO,
+			.u.gso = { .size = 1448, .type = XEN_NETIF_GSO_TYPE_TCPV4 },
+		},
+		{
+			.type = XEN_NETIF_EXTRA_TYPE_GSO,
+			.u.gso = { .size = 1448, .type = XEN_NETIF_GSO_TYPE_TCPV6 },
+		},
+	};
+
+	return nh_bad_extras(v, ex, 2, C_DROP_BAD_EXTRA, o);
+}
+
+static bool nh_c_extra_gso_type_7(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_extra_info ex = {
+		.type = XEN_NETIF_EXTRA_TYPE_GSO,
+		.u.gso = { .size = 1448, .type = 7 },
+	};
+
+	return nh_bad_extras(v, &ex, 1, C_DROP_BAD_GSO, o);
+}
+
+static bool nh_c_extra_gso_size_0(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_extra_info ex = {
+		.type = XEN_NETIF_EXTRA_TYPE_GSO,
+		.u.gso = { .size = 0, .type = XEN_NETIF_GSO_TYPE_TCPV4 },
+	};
+
+	return nh_bad_extras(v, &ex, 1, C_DROP_BAD_GSO, o);
+}
+
+/* Multicast control is not offered (no feature-multicast-control). */
+static bool nh_c_extra_mcast_add(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_extra_info ex = {
+		.type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD,
+		.u.mcast.addr = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 },
+	};
+
+	return nh_bad_extras(v, &ex, 1, C_DROP_BAD_EXTRA, o);
+}
+
+/*
+ * Checksum offload asked for on a frame that is not IP: the slots are
+ * fine, so they are answered okay, and the frame is dropped afterwards.
+ */
+static bool nh_c_csum_blank_not_ip(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+	bool ok;
+
+	nh_small(v, p, 0, NH_SMALL);
+	p->req[0].flags |= XEN_NETTXF_csum_blank;
+	p->undeliverable = true;
+	ok = nh_send(v, p, o);
+	nh_count(v, C_DROP_BAD_CSUM, 1);
+	return nh_still_serving(v, o) && ok;
+}
+
+/* The same with GSO asked for on a frame that is not TCP. */
+static bool nh_c_gso_not_tcp(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_extra_info ex = {
+		.type = XEN_NETIF_EXTRA_TYPE_GSO,
+		.u.gso = { .size = 1448, .type = XEN_NETIF_GSO_TYPE_TCPV4 },
+	};
+	struct nh_pkt *p = &nh.pkt[0];
+	bool ok;
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, NH_SMALL);
+	nh_data(v, p, 0, NH_SMALL);
+	nh_extra(p, &ex);
+	nh_seal(p);
+	p->undeliverable = true;
+	ok = nh_send(v, p, o);
+	nh_count(v, C_DROP_BAD_CSUM, 1);
+	return nh_still_serving(v, o) && ok;
+}
+
+/* Good, bad, good in one push: each judged on its own, in step. */
+static bool nh_c_bad_between_good(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p[3] = { &nh.pkt[0], &nh.pkt[1], &nh.pkt[2] };
+	bool ok;
+
+	nh_small(v, p[0], 0, NH_SMALL);
+	nh_pkt_start(p[1], 8);
+	nh_frame(v, 200);
+	nh_data(v, p[1], XEN_PAGE_SIZE - 96, 200);
+	nh_seal(p[1]);
+	p[1]->want = XEN_NETIF_RSP_ERROR;
+	nh_small(v, p[2], 16, NH_SMALL);
+	ok = nh_exchange(v, p, 3, o);
+	nh_count(v, C_DROP_BAD_OFFSET, 1);
+	return ok;
+}
+
+/*
+ * The bystander gets the victim's frame whole: the backend delivers what
+ * it accepts. Buffers go back on the ring as they come, since frames the
+ * victim sent earlier are queued for the bystander before this one.
+ */
+static bool nh_c_receives_frame(struct nh_vif *b, struct nh_out *o)
+{
+	struct nh_vif *v = nh.vifs[NH_VICTIM];
+	struct nh_pkt *p = &nh.pkt[0];
+	unsigned int i, frames = 0, errors = 0;
+	u8 sent[NH_SMALL];
+	unsigned long deadline;
+	bool found = false, ok;
+
+	if (!v || !smp_load_acquire(&v->connected)) {
+		nh_want(o, "the-victim");
+		nh_got(o, "no-victim-vif");
+		return false;
+	}
+	if (!b->rx_posted) {
+		for (i = 0; i < NH_RX_BUFS; i++) {
+			if (b->rx_granted[i])
+				nh_rx_post(b, i, b->rx_ref_of[i]);
+		}
+		nh_rx_push(b);
+		b->rx_posted = true;
+	}
+	nh_small(v, p, 0, NH_SMALL);
+	memcpy(sent, nh.frame, sizeof(sent));
+	ok = nh_send(v, p, o);
+	nh_want(o, ",the-frame-at-the-bystander");
+	nh_got(o, ",");
+
+	deadline = jiffies + msecs_to_jiffies(NH_TIMEOUT_MS);
+	while (!found && !nh_stopped() && time_before(jiffies, deadline)) {
+		struct xen_netif_rx_response rsp;
+		bool extra, reposted = false;
+		u16 buf;
+
+		nh_rx_wait(b, 1, 100);
+		while (nh_rx_take(b, &rsp, &buf, &extra)) {
+			if (buf < NH_RX_BUFS) {
+				nh_rx_post(b, buf, b->rx_ref_of[buf]);
+				reposted = true;
+			}
+			if (extra)
+				continue;
+			frames++;
+			if (rsp.status <= 0 || rsp.id != buf) {
+				errors++;
+				continue;
+			}
+			if (found || buf >= NH_RX_BUFS ||
+			    rsp.status != NH_SMALL || rsp.offset ||
+			    (rsp.flags & XEN_NETRXF_more_data))
+				continue;
+			found = !memcmp(page_address(b->rx_page[buf]), sent,
+					NH_SMALL);
+		}
+		if (reposted)
+			nh_rx_push(b);
+	}
+	nh_count_open(b, C_TO_GUEST_PACKETS, 1);
+	if (found)
+		nh_got(o, "the-frame-at-the-bystander");
+	else
+		nh_got(o, "not-in-%u-frames", frames);
+	if (errors)
+		nh_got(o, ",%u-bad-answer(s)", errors);
+	return ok && found && !errors;
+}
+
+/*
+ * The victim posts @n receive buffers with grant @gref; the bystander
+ * sends as many frames. The backend can copy nothing into them: each is
+ * answered with an error, and counted.
+ */
+static bool nh_rx_refused(struct nh_vif *v, grant_ref_t gref, unsigned int n,
+			  struct nh_out *o)
+{
+	struct nh_vif *b = nh.vifs[NH_BYSTANDER];
+	unsigned int i, errors = 0, wrong = 0, got;
+	bool ok = true;
+
+	if (!b || !smp_load_acquire(&b->connected)) {
+		nh_want(o, "the-bystander");
+		nh_got(o, "no-bystander-vif");
+		return false;
+	}
+	for (i = 0; i < n; i++)
+		nh_rx_post(v, 100 + i, gref);
+	nh_rx_push(v);
+	/* Frames the victim must get, whatever it already has queued. */
+	for (i = 0; i < n; i++) {
+		struct nh_out sink = { "", "" };
+
+		nh_small(b, &nh.pkt[0], 0, NH_SMALL);
+		if (!nh_send(b, &nh.pkt[0], &sink)) {
+			ok = false;
+			nh_want(o, "okay-1-at-the-bystander,");
+			nh_got(o, "bystander-%s,", sink.got);
+		}
+	}
+	got = nh_rx_wait(v, n, NH_TIMEOUT_MS);
+	for (;;) {
+		struct xen_netif_rx_response rsp;
+		bool extra;
+		u16 buf;
+
+		if (!nh_rx_take(v, &rsp, &buf, &extra))
+			break;
+		if (!extra && rsp.status == XEN_NETIF_RSP_ERROR && rsp.id == buf)
+			errors++;
+		else
+			wrong++;
+	}
+	nh_count(v, C_TO_GUEST_DROP_BAD_GREF, n);
+	nh_want(o, "error-%u", n);
+	nh_got(o, "error-%u", errors);
+	if (wrong)
+		nh_got(o, ",%u-other-answer(s)", wrong);
+	if (got > n)
+		nh_got(o, ",more-answers-than-buffers");
+	return ok && errors == n && !wrong;
+}
+
+static bool nh_c_rx_bad_gref(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_rx_refused(v, NH_GREF_UNUSED, NH_RX_BAD_BUFS, o);
+}
+
+/* A buffer the backend may only read: nothing is copied into it. */
+static bool nh_c_rx_ro_gref(struct nh_vif *v, struct nh_out *o)
+{
+	u8 *page = page_address(v->pool[NH_RX_RO_PAGE]);
+	bool ok, same;
+
+	memset(page, NH_RX_RO_FILL, XEN_PAGE_SIZE);
+	ok = nh_rx_refused(v, v->pool_ref[NH_RX_RO_PAGE], NH_RX_RO_BUFS, o);
+	same = !memchr_inv(page, NH_RX_RO_FILL, XEN_PAGE_SIZE);
+	nh_want(o, ",page-untouched");
+	nh_got(o, ",page-%s", same ? "untouched" : "written");
+	return ok && same;
+}
+
+/*
+ * bad_limit + 1 runts in one push: more refusals within a second than
+ * the backend lets a vif send. Each is answered with an error; then the
+ * backend must have disabled the vif (the next case).
+ */
+static bool nh_c_budget_burst(struct nh_vif *v, struct nh_out *o)
+{
+	unsigned int n, i, errors = 0, other = 0;
+	struct nh_pkt *p = &nh.pkt[0];
+	struct xen_netif_tx_response rsp;
+	bool excess = false;
+	u16 id0;
+
+	nh_tx_drain(v);
+	if (bad_limit >= NH_TX_RING_SIZE - 1 - nh_tx_outstanding(v)) {
+		nh_want(o, "bad_limit-below-%u", (unsigned int)NH_TX_RING_SIZE - 1);
+		nh_got(o, "bad_limit-%u-too-large-for-one-ring", bad_limit);
+		return false;
+	}
+	n = bad_limit + 1;
+	nh_want(o, "error-%u", n);
+	memset(nh.seen, 0, sizeof(nh.seen));
+	id0 = v->next_id;
+	for (i = 0; i < n; i++) {
+		nh_small(v, p, 0, 10);
+		nh_tx_post(v, p, 0, p->n);
+	}
+	nh_tx_push(v);
+	nh_tx_wait(v, n, NH_TIMEOUT_MS);
+	while (nh_tx_take(v, &rsp, &excess)) {
+		u16 k = rsp.id - id0;
+
+		if (k < n && !nh.seen[k] && rsp.status == XEN_NETIF_RSP_ERROR) {
+			nh.seen[k] = true;
+			errors++;
+		} else {
+			other++;
+		}
+	}
+	nh_count(v, C_DROP_RUNT, n);
+	nh_got(o, "error-%u", errors);
+	if (other)
+		nh_got(o, ",%u-other-answer(s)", other);
+	if (excess)
+		nh_got(o, ",more-answers-than-requests");
+	return errors == n && !other && !excess;
+}
+
+/* The vif refused too much: it is disabled and answers nothing. */
+static bool nh_c_disabled(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_silent(v, o);
+}
+
+/*
+ * 64 slots, each announcing one more: a chain no packet can be. The
+ * backend must stop reading the ring, answer none of it, and disable the
+ * vif; it counts drop_fatal.
+ */
+static bool nh_c_chain(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+	unsigned int i, n;
+
+	nh_pkt_start(p, 0);
+	nh_frame(v, NH_MAX_SLOTS * 10);
+	for (i = 0; i < NH_MAX_SLOTS; i++)
+		nh_data(v, p, 0, 10);
+	nh_seal(p);
+	/* The last one too: the chain has no end. */
+	p->req[NH_MAX_SLOTS - 1].flags |= XEN_NETTXF_more_data;
+	nh_tx_drain(v);
+	nh_want(o, "no-answer");
+	if (p->build_failed || nh_tx_outstanding(v) + p->n > NH_TX_RING_SIZE) {
+		nh_got(o, "not-sent");
+		return false;
+	}
+	nh_tx_post(v, p, 0, p->n);
+	nh_tx_push(v);
+	n = nh_tx_wait(v, 1, NH_SILENCE_MS);
+	nh_count(v, C_DROP_FATAL, 1);
+	if (n)
+		nh_got(o, "%u-answer(s)", n);
+	else
+		nh_got(o, "no-answer");
+	return !n;
+}
+
+/*
+ * A valid one-slot frame whose size and/or offset we rewrite in its ring
+ * slot until the backend answers, flipping between valid values and ones
+ * it must refuse. The frame is in the page at both valid offsets. A
+ * backend that copies the slot once and judges the copy answers the one
+ * slot once, okay or error; one that reads it twice may copy with values
+ * it never judged. The answer lies on bytes 0..3 of the slot, the
+ * rewritten fields do not: late rewrites cannot spoil it.
+ */
+static bool nh_race(struct nh_vif *v, struct nh_out *o, bool size, bool offset)
+{
+	static const u16 sizes[] = { NH_SMALL, 0, NH_MTU_FRAME + 1, 5000 };
+	static const u16 offsets[] = {
+		0, XEN_PAGE_SIZE - NH_SMALL, XEN_PAGE_SIZE - 10, 0xffff,
+	};
+	unsigned int round, okay = 0, error = 0, bad = 0;
+	struct nh_pkt *p = &nh.pkt[0];
+	char why[64] = "";
+
+	for (round = 0; round < race_rounds && !nh_stopped(); round++) {
+		struct xen_netif_tx_request *slot;
+		struct xen_netif_tx_response rsp;
+		unsigned long deadline;
+		bool excess = false, answered;
+		unsigned int i;
+
+		nh_small(v, p, 0, NH_SMALL);
+		memcpy((u8 *)page_address(v->pool[0]) + XEN_PAGE_SIZE - NH_SMALL,
+		       nh.frame, NH_SMALL);
+		nh_tx_drain(v);
+		if (p->build_failed || nh_tx_outstanding(v) + 1 > NH_TX_RING_SIZE) {
+			if (!bad++)
+				snprintf(why, sizeof(why), "round-%u-not-sent", round);
+			continue;
+		}
+		slot = &v->tx_sring->ring[v->tx_prod_pvt & (NH_TX_RING_SIZE - 1)].req;
+		nh_tx_post(v, p, 0, 1);
+		nh_tx_push(v);
+		deadline = jiffies + msecs_to_jiffies(NH_TIMEOUT_MS);
+		for (i = 0; READ_ONCE(v->tx_sring->rsp_prod) == v->tx_rsp_cons; i++) {
+			if (time_after(jiffies, deadline))
+				break;
+			if (size)
+				WRITE_ONCE(slot->size, sizes[i % ARRAY_SIZE(sizes)]);
+			if (offset)
+				WRITE_ONCE(slot->offset,
+					   offsets[(i / 3) % ARRAY_SIZE(offsets)]);
+			if (!(i & 1023))
+				cond_resched();
+		}
+		answered = nh_tx_take(v, &rsp, &excess);
+		if (answered && rsp.id == p->req[0].id &&
+		    rsp.status == XEN_NETIF_RSP_OKAY && !excess) {
+			okay++;
+		} else if (answered && rsp.id == p->req[0].id &&
+			   rsp.status == XEN_NETIF_RSP_ERROR && !excess) {
+			error++;
+		} else if (!bad++) {
+			if (answered)
+				snprintf(why, sizeof(why), "round-%u-id-%u-%s%s",
+					 round, rsp.id, nh_status_name(rsp.status),
+					 excess ? "-excess" : "");
+			else
+				snprintf(why, sizeof(why), "round-%u-no-answer",
+					 round);
+		}
+		/* One answer to one slot: a second would be a double read. */
+		if (nh_tx_wait(v, 1, 1) && !bad++)
+			snprintf(why, sizeof(why), "round-%u-two-answers", round);
+	}
+	pr_info("race%s%s: %u okay, %u error, %u wrong\n",
+		size ? " size" : "", offset ? " offset" : "", okay, error, bad);
+	nh_count(v, C_FROM_GUEST_PACKETS, okay);
+	if (size) {
+		nh_count_range(v, C_DROP_RUNT, 0, error);
+		nh_count_range(v, C_DROP_OVERSIZE, 0, error);
+	}
+	nh_count_range(v, C_DROP_BAD_OFFSET, 0, error);
+	nh_want(o, "%u-answers-okay-or-error", race_rounds);
+	nh_got(o, "okay-%u,error-%u", okay, error);
+	if (bad)
+		nh_got(o, ",%u-wrong-first-%s", bad, why);
+	return !bad && round == race_rounds;
+}
+
+static bool nh_c_race_size(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_race(v, o, true, false);
+}
+
+static bool nh_c_race_offset(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_race(v, o, false, true);
+}
+
+static bool nh_c_race_both(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_race(v, o, true, true);
+}
+
+/*
+ * A receive ring producer index 1000 buffers ahead: the backend must stop
+ * using that ring, answer none of it, and disable the vif.
+ */
+static bool nh_c_rx_req_prod_ahead(struct nh_vif *v, struct nh_out *o)
+{
+	unsigned int n;
+
+	virt_wmb();
+	WRITE_ONCE(v->rx_sring->req_prod, v->rx_prod_pvt + 1000);
+	virt_mb();
+	notify_remote_via_irq(v->irq);
+	n = nh_rx_wait(v, 1, NH_SILENCE_MS);
+	nh_want(o, "no-answer");
+	if (n)
+		nh_got(o, "%u-answer(s)", n);
+	else
+		nh_got(o, "no-answer");
+	return !n;
+}
+
+/*
+ * Events with nothing on either ring, as fast as they go; then a valid
+ * frame is still answered. The backend counts them as spurious.
+ */
+static bool nh_c_event_storm(struct nh_vif *v, struct nh_out *o)
+{
+	ktime_t start = ktime_get();
+	unsigned int i;
+	s64 ms = 0;
+	bool ok;
+
+	nh_tx_drain(v);
+	for (i = 0; i < flood_kicks && !nh_stopped(); i++) {
+		notify_remote_via_irq(v->irq);
+		if (!(i & 1023)) {
+			cond_resched();
+			ms = ktime_ms_delta(ktime_get(), start);
+			if (ms > NH_FLOOD_MAX_MS)
+				break;
+		}
+	}
+	ms = ktime_ms_delta(ktime_get(), start);
+	pr_info("storm: %u events in %lld ms\n", i, ms);
+	nh_count_open(v, C_SPURIOUS_EVENTS, 1);
+	start = ktime_get();
+	/* A slow host may cut the storm short: any storm will do. */
+	nh_want(o, "events");
+	nh_got(o, "%s", i ? "events" : "no-events");
+	ok = nh_still_serving(v, o);
+	pr_info("storm: answered after %lld ms\n",
+		ktime_ms_delta(ktime_get(), start));
+	return ok && i;
+}
+
+/*
+ * A producer index 1000 slots ahead of what the backend consumed: more
+ * than the ring holds, so no backend can believe it. Ours must disable
+ * the vif without answering anything.
+ */
+static bool nh_c_req_prod_ahead(struct nh_vif *v, struct nh_out *o)
+{
+	unsigned int n;
+
+	nh_tx_drain(v);
+	if (nh_tx_outstanding(v))
+		pr_info("vif%u: %u slot(s) unanswered before req_prod ran ahead\n",
+			v->handle, nh_tx_outstanding(v));
+	virt_wmb();
+	WRITE_ONCE(v->tx_sring->req_prod, v->tx_prod_pvt + 1000);
+	virt_mb();
+	notify_remote_via_irq(v->irq);
+	n = nh_tx_wait(v, 1, NH_SILENCE_MS);
+	nh_want(o, "no-answer");
+	if (n)
+		nh_got(o, "%u-answer(s)", n);
+	else
+		nh_got(o, "no-answer");
+	return !n;
+}
+
+/* The index put right, a valid frame: nobody is listening any more. */
+static bool nh_c_req_prod_then_silent(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_silent(v, o);
+}
+
+struct nh_case {
+	enum nh_role role;
+	const char *name;
+	bool (*fn)(struct nh_vif *v, struct nh_out *o);
+};
+
+/*
+ * In the order they run. The budget, chain and racer vifs die in their
+ * own cases, the victim in its last two; the bystander's last two come
+ * after every death.
+ */
+static const struct nh_case nh_cases[] = {
+	{ NH_ANY, "vifs-connected", nh_c_connected },
+	{ NH_BYSTANDER, "bystander-valid-before", nh_c_valid_small },
+	{ NH_VICTIM, "valid-60-bytes", nh_c_valid_small },
+	{ NH_VICTIM, "valid-3-slots", nh_c_valid_3_slots },
+	{ NH_VICTIM, "valid-18-slots", nh_c_valid_18_slots },
+	{ NH_VICTIM, "valid-headers-in-3-slots", nh_c_valid_hdr_3_slots },
+	{ NH_VICTIM, "valid-1518-bytes", nh_c_valid_1518 },
+	{ NH_VICTIM, "valid-hash-extra", nh_c_valid_hash_extra },
+	{ NH_VICTIM, "valid-gso-tcpv4-3000-bytes", nh_c_valid_gso },
+	{ NH_VICTIM, "valid-completed-later", nh_c_valid_completed_later },
+	{ NH_VICTIM, "bad-offset-first-slot", nh_c_bad_offset_first },
+	{ NH_VICTIM, "bad-offset-later-slot", nh_c_bad_offset_later },
+	{ NH_VICTIM, "bad-offset-past-the-page", nh_c_bad_offset_past_page },
+	{ NH_VICTIM, "too-many-slots-19", nh_c_too_many_slots },
+	{ NH_VICTIM, "header-split-4-slots", nh_c_hdr_split },
+	{ NH_VICTIM, "zero-length-later-slot", nh_c_zero_len_later },
+	{ NH_VICTIM, "zero-length-first-slot", nh_c_zero_len_first },
+	{ NH_VICTIM, "runt-13-bytes", nh_c_runt_13 },
+	{ NH_VICTIM, "oversize-1519-bytes", nh_c_oversize_1519 },
+	{ NH_VICTIM, "oversize-3-slots-no-gso", nh_c_oversize_3_slots },
+	{ NH_VICTIM, "bad-size-later-slots-equal", nh_c_bad_size_equal },
+	{ NH_VICTIM, "bad-size-later-slots-more", nh_c_bad_size_more },
+	{ NH_VICTIM, "gref-never-granted", nh_c_gref_never_granted },
+	{ NH_VICTIM, "gref-revoked", nh_c_gref_revoked },
+	{ NH_VICTIM, "gref-of-another-domain", nh_c_gref_other_domain },
+	{ NH_VICTIM, "gref-never-granted-later-slot", nh_c_gref_later_slot },
+	{ NH_VICTIM, "extra-type-0", nh_c_extra_type_0 },
+	{ NH_VICTIM, "extra-type-9", nh_c_extra_type_9 },
+	{ NH_VICTIM, "extra-type-200", nh_c_extra_type_200 },
+	{ NH_VICTIM, "extra-two-gso", nh_c_extra_two_gso },
+	{ NH_VICTIM, "extra-gso-type-7", nh_c_extra_gso_type_7 },
+	{ NH_VICTIM, "extra-gso-size-0", nh_c_extra_gso_size_0 },
+	{ NH_VICTIM, "extra-mcast-add-not-offered", nh_c_extra_mcast_add },
+	{ NH_VICTIM, "csum-blank-not-ip", nh_c_csum_blank_not_ip },
+	{ NH_VICTIM, "gso-not-tcp", nh_c_gso_not_tcp },
+	{ NH_VICTIM, "bad-between-good", nh_c_bad_between_good },
+	{ NH_BYSTANDER, "bystander-receives-victim-frame", nh_c_receives_frame },
+	{ NH_VICTIM, "rx-gref-never-granted", nh_c_rx_bad_gref },
+	{ NH_VICTIM, "rx-gref-read-only", nh_c_rx_ro_gref },
+	{ NH_BUDGET, "budget-refusals-past-bad-limit", nh_c_budget_burst },
+	{ NH_BUDGET, "budget-vif-disabled", nh_c_disabled },
+	{ NH_CHAIN, "chain-of-64-slots", nh_c_chain },
+	{ NH_CHAIN, "chain-vif-disabled", nh_c_disabled },
+	{ NH_RACER, "race-size", nh_c_race_size },
+	{ NH_RACER, "race-offset", nh_c_race_offset },
+	{ NH_RACER, "race-size-and-offset", nh_c_race_both },
+	{ NH_RACER, "racer-valid-after-races", nh_c_valid_small },
+	{ NH_RACER, "rx-req-prod-1000-ahead-no-answer", nh_c_rx_req_prod_ahead },
+	{ NH_RACER, "racer-vif-disabled", nh_c_disabled },
+	{ NH_VICTIM, "event-storm", nh_c_event_storm },
+	{ NH_VICTIM, "req-prod-1000-ahead-no-answer", nh_c_req_prod_ahead },
+	{ NH_VICTIM, "req-prod-put-right-still-silent", nh_c_req_prod_then_silent },
+	{ NH_BYSTANDER, "bystander-valid-after", nh_c_valid_small },
+	{ NH_BYSTANDER, "bystander-valid-3-slots-after", nh_c_valid_3_slots },
+};
+
+/* ---- the run ---- */
+
+static void nh_result(const char *name, bool ok, const struct nh_out *o)
+{
+	nh.tried++;
+	if (ok) {
+		nh.passed++;
+		pr_info("case %s ok\n", name);
+	} else {
+		pr_info("case %s FAIL expected %s got %s\n", name, o->want,
+			o->got);
+	}
+}
+
+static struct nh_vif *nh_role_vif(enum nh_role r)
+{
+	struct nh_vif *v;
+
+	mutex_lock(&nh.lock);
+	v = nh.vifs[r];
+	if (v && !smp_load_acquire(&v->connected))
+		v = NULL;
+	mutex_unlock(&nh.lock);
+	return v;
+}
+
+/* Every role either connected or refused by its backend, or time is up. */
+static bool nh_all_settled(void)
+{
+	unsigned int r, n = 0;
+
+	mutex_lock(&nh.lock);
+	for (r = 0; r < NH_NR_ROLES; r++) {
+		struct nh_vif *v = nh.vifs[r];
+
+		if (v && (smp_load_acquire(&v->connected) || READ_ONCE(v->gave_up)))
+			n++;
+	}
+	mutex_unlock(&nh.lock);
+	return n == NH_NR_ROLES;
+}
+
+static void nh_hold(void)
+{
+	unsigned long deadline = jiffies + (unsigned long)hold * HZ;
+	bool released = false;
+
+	while (!nh_stopped() && time_before(jiffies, deadline)) {
+		char *s = xenbus_read(XBT_NIL, "data", NH_RELEASE_KEY, NULL);
+
+		if (!IS_ERR(s)) {
+			kfree(s);
+			released = true;
+			break;
+		}
+		msleep(200);
+	}
+	pr_info("%s\n", released ? "released" : "hold ended without release");
+}
+
+static void nh_run(struct work_struct *work)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(NH_CONNECT_WAIT_MS);
+	ktime_t start = ktime_get();
+	unsigned int i, r;
+
+	while (!nh_all_settled() && !nh_stopped() &&
+	       time_before(jiffies, deadline))
+		msleep(100);
+	pr_info("plan %zu\n", ARRAY_SIZE(nh_cases));
+	for (r = 0; r < NH_NR_ROLES; r++) {
+		struct nh_vif *v = nh_role_vif(r);
+
+		if (v)
+			pr_info("vif%u (%s): mac %pM, tx ring %u, rx ring %u, event channel %u\n",
+				v->handle, nh_role_names[r], v->mac, v->tx_ref,
+				v->rx_ref, v->evtchn);
+		else
+			pr_info("vif%u (%s): not connected\n", r,
+				nh_role_names[r]);
+	}
+
+	for (i = 0; i < ARRAY_SIZE(nh_cases) && !nh_stopped(); i++) {
+		const struct nh_case *c = &nh_cases[i];
+		struct nh_out *o = &nh.out;
+		struct nh_vif *v = NULL;
+
+		memset(o, 0, sizeof(*o));
+		if (c->role != NH_ANY) {
+			v = nh_role_vif(c->role);
+			if (!v) {
+				snprintf(o->want, sizeof(o->want), "vif%u-connected",
+					 c->role);
+				snprintf(o->got, sizeof(o->got), "vif%u-not-connected",
+					 c->role);
+				nh_result(c->name, false, o);
+				continue;
+			}
+		}
+		nh_result(c->name, c->fn(v, o), o);
+	}
+
+	for (r = 0; r < NH_NR_ROLES; r++) {
+		struct nh_vif *v = nh_role_vif(r);
+
+		if (v)
+			nh_print_expect(v);
+	}
+	pr_info("run took %lld ms\n", ktime_ms_delta(ktime_get(), start));
+	pr_info("done %u tried %u passed\n", nh.tried, nh.passed);
+	if (hold)
+		nh_hold();
+}
+
+/* ---- xenbus ---- */
+
+static irqreturn_t nh_interrupt(int irq, void *dev_id)
+{
+	struct nh_vif *v = dev_id;
+
+	wake_up(&v->wq);
+	return IRQ_HANDLED;
+}
+
+static int nh_publish(struct nh_vif *v)
+{
+	static const char *const on[] = {
+		"request-rx-copy", "feature-rx-notify", "feature-sg",
+	};
+	struct xenbus_device *xdev = v->xdev;
+	struct xenbus_transaction xbt;
+	unsigned int i;
+	int ret;
+
+again:
+	ret = xenbus_transaction_start(&xbt);
+	if (ret)
+		return ret;
+	ret = xenbus_printf(xbt, xdev->nodename, "tx-ring-ref", "%u", v->tx_ref);
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename, "rx-ring-ref", "%u",
+				    v->rx_ref);
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename, "event-channel", "%u",
+				    v->evtchn);
+	for (i = 0; i < ARRAY_SIZE(on) && !ret; i++)
+		ret = xenbus_printf(xbt, xdev->nodename, on[i], "%u", 1);
+	if (ret) {
+		xenbus_transaction_end(xbt, 1);
+		return ret;
+	}
+	ret = xenbus_transaction_end(xbt, 0);
+	if (ret == -EAGAIN)
+		goto again;
+	return ret;
+}
+
+static void nh_free(struct nh_vif *v)
+{
+	unsigned int i;
+
+	/* Unbinding closes the channel too. */
+	if (v->irq > 0)
+		unbind_from_irqhandler(v->irq, v);
+	else if (v->have_evtchn)
+		xenbus_free_evtchn(v->xdev, v->evtchn);
+	/* The grant code frees each page once the backend lets go of it. */
+	for (i = 0; i < NH_POOL_PAGES; i++) {
+		if (v->pool_granted[i])
+			gnttab_end_foreign_access(v->pool_ref[i], v->pool[i]);
+		else if (v->pool[i])
+			__free_page(v->pool[i]);
+	}
+	for (i = 0; i < NH_RX_BUFS; i++) {
+		if (v->rx_granted[i])
+			gnttab_end_foreign_access(v->rx_ref_of[i], v->rx_page[i]);
+		else if (v->rx_page[i])
+			__free_page(v->rx_page[i]);
+	}
+	if (v->tx_sring)
+		xenbus_teardown_ring((void **)&v->tx_sring, 1, &v->tx_ref);
+	if (v->rx_sring)
+		xenbus_teardown_ring((void **)&v->rx_sring, 1, &v->rx_ref);
+	kfree(v);
+}
+
+/* A page for @v, granted to its backend; false if either failed. */
+static bool nh_grant_page(struct nh_vif *v, struct page **page,
+			  grant_ref_t *ref, bool *granted, bool readonly)
+{
+	int r;
+
+	*page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!*page)
+		return false;
+	r = gnttab_grant_foreign_access(v->xdev->otherend_id,
+					xen_page_to_gfn(*page), readonly);
+	if (r < 0)
+		return false;
+	*ref = r;
+	*granted = true;
+	return true;
+}
+
+static int nh_probe(struct xenbus_device *xdev,
+		    const struct xenbus_device_id *id)
+{
+	struct nh_vif *v;
+	unsigned int i;
+	char *mac;
+	int ret;
+
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	v->xdev = xdev;
+	init_waitqueue_head(&v->wq);
+	/* Any event that finds nothing to do counts, ours or the backend's. */
+	nh_count_open(v, C_SPURIOUS_EVENTS, 0);
+	if (kstrtouint(strrchr(xdev->nodename, '/') + 1, 10, &v->handle))
+		v->handle = UINT_MAX;
+	mac = xenbus_read(XBT_NIL, xdev->nodename, "mac", NULL);
+	if (IS_ERR(mac) || !mac_pton(mac, v->mac)) {
+		/* Frames still need a source: a locally administered one. */
+		eth_random_addr(v->mac);
+	}
+	if (!IS_ERR(mac))
+		kfree(mac);
+
+	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&v->tx_sring, 1,
+				&v->tx_ref);
+	if (ret)
+		goto fail;
+	SHARED_RING_INIT(v->tx_sring);
+	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&v->rx_sring, 1,
+				&v->rx_ref);
+	if (ret)
+		goto fail;
+	SHARED_RING_INIT(v->rx_sring);
+	ret = -ENOMEM;
+	for (i = 0; i < NH_POOL_PAGES; i++)
+		if (!nh_grant_page(v, &v->pool[i], &v->pool_ref[i],
+				   &v->pool_granted[i], true))
+			goto fail;
+	for (i = 0; i < NH_RX_BUFS; i++)
+		if (!nh_grant_page(v, &v->rx_page[i], &v->rx_ref_of[i],
+				   &v->rx_granted[i], false))
+			goto fail;
+	ret = xenbus_alloc_evtchn(xdev, &v->evtchn);
+	if (ret)
+		goto fail;
+	v->have_evtchn = true;
+	ret = bind_evtchn_to_irqhandler(v->evtchn, nh_interrupt, 0,
+					"xsplit-net-hostile", v);
+	if (ret < 0)
+		goto fail;
+	v->irq = ret;
+
+	/* Only the first handles have a role; others are bound, unused. */
+	mutex_lock(&nh.lock);
+	if (v->handle < NH_NR_ROLES && !nh.vifs[v->handle])
+		nh.vifs[v->handle] = v;
+	mutex_unlock(&nh.lock);
+	dev_set_drvdata(&xdev->dev, v);
+	pr_info("probed %s: handle %u, tx ring %u, rx ring %u, event channel %u\n",
+		xdev->nodename, v->handle, v->tx_ref, v->rx_ref, v->evtchn);
+	return 0;
+
+fail:
+	xenbus_dev_fatal(xdev, ret, "setting up the rings");
+	nh_free(v);
+	return ret;
+}
+
+static void nh_backend_changed(struct xenbus_device *xdev,
+			       enum xenbus_state state)
+{
+	struct nh_vif *v = dev_get_drvdata(&xdev->dev);
+	int ret;
+
+	switch (state) {
+	case XenbusStateInitWait:
+		if (xdev->state != XenbusStateInitialising)
+			break;
+		ret = nh_publish(v);
+		if (ret) {
+			xenbus_dev_fatal(xdev, ret, "publishing the rings");
+			break;
+		}
+		/* As netfront does: the backend connects on seeing this. */
+		xenbus_switch_state(xdev, XenbusStateConnected);
+		break;
+	case XenbusStateConnected:
+		if (xdev->state != XenbusStateConnected)
+			break;
+		smp_store_release(&v->connected, true);
+		break;
+	case XenbusStateClosing:
+	case XenbusStateClosed:
+		/* Refused before connecting: the run waits no longer. */
+		if (!smp_load_acquire(&v->connected))
+			WRITE_ONCE(v->gave_up, true);
+		if (xdev->state != XenbusStateClosed)
+			xenbus_frontend_closed(xdev);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The run uses every vif: it ends before any of them goes. */
+static void nh_stop_run(void)
+{
+	WRITE_ONCE(nh.stopping, true);
+	cancel_work_sync(&nh_run_work);
+}
+
+static void nh_remove(struct xenbus_device *xdev)
+{
+	struct nh_vif *v = dev_get_drvdata(&xdev->dev);
+	unsigned int r;
+
+	nh_stop_run();
+	mutex_lock(&nh.lock);
+	for (r = 0; r < NH_NR_ROLES; r++) {
+		if (nh.vifs[r] == v)
+			nh.vifs[r] = NULL;
+	}
+	mutex_unlock(&nh.lock);
+	dev_set_drvdata(&xdev->dev, NULL);
+	nh_free(v);
+}
+
+static const struct xenbus_device_id nh_ids[] = {
+	{ "vif" },
+	{ "" }
+};
+
+static struct xenbus_driver nh_driver = {
+	.name = "xsplit-test-net-hostile",
+	.ids = nh_ids,
+	.probe = nh_probe,
+	.remove = nh_remove,
+	.otherend_changed = nh_backend_changed,
+};
+
+static int __init nh_init(void)
+{
+	int ret;
+
+	/* netif frontends run in PV guests; dom0 is the backend's side. */
+	if (!xen_pv_domain() || xen_initial_domain())
+		return -ENODEV;
+	if (race_rounds > NH_RACE_MAX_ROUNDS)
+		return -EINVAL;
+	mutex_init(&nh.lock);
+	INIT_WORK(&nh_run_work, nh_run);
+	/*
+	 * Queued first: registering returns only once the vifs there are
+	 * have connected, or after minutes if one never does; the run
+	 * waits for them with a limit of its own. Minutes of work, the
+	 * storm and the silences mostly: not for the system_wq.
+	 */
+	queue_work(system_long_wq, &nh_run_work);
+	ret = xenbus_register_frontend(&nh_driver);
+	if (ret) {
+		nh_stop_run();
+		return ret;
+	}
+	return 0;
+}
+module_init(nh_init);
+
+static void __exit nh_exit(void)
+{
+	nh_stop_run();
+	xenbus_unregister_driver(&nh_driver);
+}
+module_exit(nh_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("xsplit test bed: hostile network frontend that attacks the network backend (test use only)");

@@ -1,0 +1,228 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A hostile network frontend against xsplit-netback: a PV domU with five
+# vifs on one bridge runs tests/kmod/net-hostile.c instead of the kernel's
+# xen-netfront and writes the netif rings by hand. vif 0, the victim, gets
+# valid packets, packets refused for every reason the backend has, grants
+# it cannot copy, extras it does not know, receive buffers it cannot fill
+# and an event storm, and last a req_prod 1000 slots ahead, which must make
+# the backend disable it. vif 1, the bystander, must go on working before
+# and after, and receive the victim's frame intact. vif 2 sends bad_limit+1
+# refused packets in one burst and vif 3 a slot chain of 64; vif 4 rewrites
+# its slots while the backend reads them (it must judge one copy) and then
+# runs its receive ring's req_prod 1000 ahead: the backend must disable
+# vifs 2, 3 and 4. The backend keeps its default bad_limit (64): the
+# victim's and the racer's refusals stay below it in all, so that only the
+# burst decides its vif's fate. The guest checks every answer. dom0 checks
+# the counters the guest predicts for each vif, the carrier and log line
+# of each disabled vif, the rate-limited refusal log, that it spends no CPU
+# on the idle guest's vifs afterwards, that the vifs go with the guest,
+# that the backend unloads and that nothing else was logged at warning
+# level. Before it lets the guest go it prints the backend's and Xen's view
+# of each vif's rings and event channel, for whoever has to find out why
+# one went quiet.
+
+. /xsplit/tests/lib/vm.sh
+
+HOSTILE_KO=$XS/tests/kmod/xsplit-test-net-hostile.ko
+GUEST=$XS/tests/vm/guest/net-hostile.sh
+# Cases in tests/kmod/net-hostile.c (nh_cases[]): fewer tried means some
+# never ran.
+CASES=54
+BR=xsbr0
+DOM0_IP=192.0.2.1
+MOD=$(ko_name netback)
+VIFSPEC="bridge=$BR, script=$XS/scripts/hotplug/vif-bridge"
+ROLES=(victim bystander budget chain racer)
+HANDLES="0 1 2 3 4"
+
+# counter TEXT NAME: one counter from saved ethtool -S output.
+counter() { awk -v n="$2:" '$1 == n { print $2 }' <<<"$1"; }
+# softirq_over SECONDS: dom0's time in softirq context (all CPUs, 1/100 s)
+# over that long. Without IRQ time accounting this is the share of ticks
+# that found a CPU serving softirqs, ksoftirqd included: a NAPI poll that
+# reschedules itself for ever shows as a whole CPU.
+softirq_over() {
+	local a b
+	a=$(awk '$1 == "cpu" { print $8 }' /proc/stat)
+	sleep "$1"
+	b=$(awk '$1 == "cpu" { print $8 }' /proc/stat)
+	echo $((b - a))
+}
+
+dmesg_mark
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+check "our dom0 modules loaded" load_ours
+check "bridge $BR" sh -c "ip link add $BR type bridge &&
+	ip addr add $DOM0_IP/24 dev $BR && ip link set $BR up"
+limit=$(cat /sys/module/$MOD/parameters/bad_limit)
+idle_base=$(softirq_over 3)
+check "xsplit-netback's bad_limit is known (${limit:-none})" test -n "$limit"
+
+vifs=
+for h in $HANDLES; do
+	vifs+="${vifs:+, }'mac=00:16:3e:5a:02:0$h, $VIFSPEC'"
+done
+# In the background: dom0 reads the counters while the guest holds its vifs.
+name=$($DOMU --bg --timeout 500 --no-load xen-netfront --cfg "vif = [$vifs]" \
+	--file $HOSTILE_KO $GUEST bad_limit=${limit:-64} hold=120)
+check "hostile guest created" test -n "$name"
+[ -n "$name" ] || finish
+domid=$(xl domid "$name")
+
+check "hostile guest went through its cases" \
+	$DOMU --timeout 450 --expect "$name" '^xsplit-net-hostile: done '
+declare -A stats carrier
+for h in $HANDLES; do
+	v=vif$domid.$h
+	stats[$h]=$(ethtool -S $v 2>/dev/null)
+	carrier[$h]=$(cat /sys/class/net/$v/carrier 2>/dev/null)
+	mtu=$(cat /sys/class/net/$v/mtu 2>/dev/null)
+	# The guest's oversize cases assume MTU 1500.
+	check_eq "$v (${ROLES[$h]}) has MTU 1500" 1500 "$mtu"
+	echo "== ethtool -S $v (${ROLES[$h]}), totals not 0"
+	grep -v -e '^ *q[0-9]*_' -e ': 0$' -e '^NIC' <<<"${stats[$h]}" | sed 's/^/#/'
+done
+# The guest is idle now, holding its vifs, four of them disabled: the
+# backend must not spend dom0's CPUs on them (a disabled vif whose ring
+# still holds requests must not be polled again and again). A fifth of
+# one CPU at most, however slow the host.
+idle=$(softirq_over 3)
+check "dom0 idle beside the idle guest: ${idle}/100 s in softirq over 3 s (before the guest: ${idle_base}/100 s)" \
+	test "$idle" -lt 60
+
+# For whoever has to find out why a vif went quiet: the backend's view of
+# each queue, the interrupts, and Xen's view of the event channels
+# between dom0 and the guest (port, [pending/masked/...], remote).
+for h in $HANDLES; do
+	for f in /sys/kernel/debug/xsplit-netback/vif$domid.$h/*; do
+		[ -r "$f" ] && sed "s|^|# vif$domid.$h $(basename $f): |" "$f"
+	done
+done
+grep -E "vif$domid\.[0-9]" /proc/interrupts | sed 's/^/# /'
+if xl debug-keys e >/dev/null 2>&1; then
+	xl dmesg | awk '/Event channel information for domain 0:/ { d0 = 1; next }
+		/Event channel information for domain/ { d0 = 0 }
+		d0' | grep -E "d=$domid " | tail -n 20 | sed 's/^/# xen dom0 evtchn: /'
+fi
+xenstore-write /local/domain/$domid/data/xsplit-net-hostile release
+out=$($DOMU --timeout 60 --wait "$name")
+rc=$?
+echo "$out" | sed 's/^/  guest: /'
+check_eq "hostile guest script ended well" 0 "$rc"
+check "the guest was released by dom0" has "$out" '^xsplit-net-hostile: released'
+
+# One check per case, named after it (a here-string: dom0 has no /dev/fd).
+while read -r _ _ case verdict rest; do
+	[ -n "$case" ] || continue
+	check_eq "hostile case $case" ok "$verdict${rest:+ $rest}"
+done <<<"$(echo "$out" | grep '^xsplit-net-hostile: case ')"
+plan=$(echo "$out" | grep -m1 '^xsplit-net-hostile: plan ' | awk '{ print $3 }')
+done_line=$(echo "$out" | grep -m1 '^xsplit-net-hostile: done ')
+tried=$(echo "$done_line" | awk '{ print $3 }')
+passed=$(echo "$done_line" | awk '{ print $5 }')
+check "guest finished its run" test -n "$done_line"
+check_eq "the module plans the $CASES cases this test knows" "$CASES" "$plan"
+check_eq "every case tried" "$CASES" "$tried"
+check_eq "every case passed" "$tried" "$passed"
+check_eq "one ok line per case" "$CASES" \
+	"$(echo "$out" | grep -c '^xsplit-net-hostile: case [^ ]* ok$')"
+
+# The counters, as the guest predicts them from what it sent.
+nexp=0
+while read -r _ _ vif cname min max; do
+	[ -n "$cname" ] || continue
+	h=${vif#vif}
+	got=$(counter "${stats[$h]}" "$cname")
+	nexp=$((nexp + 1))
+	if [ "$max" = - ]; then
+		check "ethtool -S vif$domid.$h: $cname ${got:-missing} >= $min" \
+			test "${got:-x}" -ge "$min" 2>/dev/null
+	elif [ "$min" = "$max" ]; then
+		check_eq "ethtool -S vif$domid.$h: $cname" "$min" "$got"
+	else
+		check "ethtool -S vif$domid.$h: $cname ${got:-missing} in $min..$max" \
+			sh -c "[ '${got:-x}' -ge $min ] && [ '${got:-x}' -le $max ]" 2>/dev/null
+	fi
+done <<<"$(echo "$out" | grep '^xsplit-net-hostile: expect ')"
+check "the guest predicted counters for all five vifs ($nexp)" test $nexp -ge 90
+# The same, independently of the guest's arithmetic: every reason the
+# victim was refused for counted, the burst and the chain where they went.
+for c in drop_bad_offset drop_too_many_slots drop_hdr_split drop_zero_len \
+	 drop_runt drop_oversize drop_bad_size drop_bad_extra drop_bad_gso \
+	 drop_bad_gref drop_bad_csum to_guest_drop_bad_gref spurious_events \
+	 from_guest_packets from_guest_gso; do
+	got=$(counter "${stats[0]}" $c)
+	check "victim vif$domid.0 counted $c (${got:-missing})" test "${got:-0}" -gt 0
+done
+check_eq "budget vif$domid.2 counted bad_limit+1 runts" $((${limit:-64} + 1)) \
+	"$(counter "${stats[2]}" drop_runt)"
+check_eq "chain vif$domid.3 counted one fatal chain" 1 "$(counter "${stats[3]}" drop_fatal)"
+check "bystander vif$domid.1 received frames" \
+	test "$(counter "${stats[1]}" to_guest_packets)" -gt 0 2>/dev/null
+
+# Carrier: off where the backend disabled the vif, on for the bystander.
+check_eq "victim vif$domid.0 carrier off" 0 "${carrier[0]}"
+check_eq "bystander vif$domid.1 carrier on" 1 "${carrier[1]}"
+check_eq "budget vif$domid.2 carrier off" 0 "${carrier[2]}"
+check_eq "chain vif$domid.3 carrier off" 0 "${carrier[3]}"
+check_eq "racer vif$domid.4 carrier off" 0 "${carrier[4]}"
+
+log=$(dmesg | tail -n +$((DMESG_MARK + 1)))
+echo "$log" | grep -E "vif$domid\.[0-9]+: " | grep -vE ': domain [0-9]+: ' |
+	sed 's/^/  dom0: /'
+echo "$log" | grep -E "vif$domid\.[0-9]+: domain $domid: " | head -n 12 |
+	sed 's/^/  dom0: /'
+check "victim disabled: domain $domid broke the ring protocol" \
+	has "$log" "vif$domid\.0: disabled: domain $domid broke the ring protocol (tx req_prod beyond the ring)"
+check "budget vif disabled: domain $domid keeps sending bad packets" \
+	has "$log" "vif$domid\.2: disabled: domain $domid keeps sending bad packets (runt)"
+check "chain vif disabled: domain $domid broke the ring protocol" \
+	has "$log" "vif$domid\.3: disabled: domain $domid broke the ring protocol (tx slot chain that never ends)"
+check "racer vif disabled: domain $domid broke the ring protocol" \
+	has "$log" "vif$domid\.4: disabled: domain $domid broke the ring protocol (rx req_prod beyond the ring)"
+check "bystander vif$domid.1 never disabled" lacks "$log" "vif$domid\.1: disabled"
+check_eq "each vif but the bystander disabled once" 4 \
+	"$(grep -c "vif$domid\.[0-9]: disabled: " <<<"$log")"
+# Refusals are logged naming the vif and the domain, rate-limited.
+refused=0
+for h in $HANDLES; do
+	for c in drop_bad_offset drop_too_many_slots drop_hdr_split drop_zero_len \
+		 drop_runt drop_oversize drop_bad_size drop_bad_extra drop_bad_gso \
+		 drop_bad_gref drop_bad_csum to_guest_drop_bad_gref; do
+		refused=$((refused + $(counter "${stats[$h]}" $c)))
+	done
+done
+logged=$(dmesg -r | tail -n +$((DMESG_MARK + 1)) | grep -E '^<4>' |
+	grep -cE "vif$domid\.[0-9]: domain $domid: [a-z]")
+check "refusals logged naming vif and domain $domid ($logged lines)" test "$logged" -gt 0
+check "refusals rate-limited ($logged logged of $refused refused)" test "$logged" -lt "$refused"
+
+# The vifs go with the guest (scripts/domu destroyed it).
+gone=0
+for _ in $(seq 100); do
+	ls -d /sys/class/net/vif$domid.* >/dev/null 2>&1 || { gone=1; break; }
+	sleep 0.2
+done
+check_eq "vif$domid.0-4 removed with the guest" 1 "$gone"
+unload() {
+	local i
+	for i in $(seq 20); do
+		rmmod $MOD 2>/dev/null && return 0
+		sleep 0.5
+	done
+	return 1
+}
+check "xsplit-netback unloads after the hostile guest" unload
+ip link del $BR
+check "our other dom0 modules unload" unload_ours
+
+# What the backend may say at warning level about this guest: refusals and
+# the four vifs it disabled, each line naming the vif and the domain.
+# Anything else fails.
+noise() {
+	grep -vE "vif$domid\.[0-4]: (domain $domid: |disabled: domain $domid )"
+}
+check_eq "nothing else at warning level or above" "" "$(dmesg_warnings | noise)"
+finish
