@@ -17,6 +17,9 @@
 #define XNB_TX_RING_SIZE	__CONST_RING_SIZE(xen_netif_tx, XEN_PAGE_SIZE)
 #define XNB_RX_RING_SIZE	__CONST_RING_SIZE(xen_netif_rx, XEN_PAGE_SIZE)
 
+/* Bytes waiting for the guest before dom0's queue to it is stopped. */
+#define XNB_RX_QUEUE_MAX	(512 * 1024)
+
 /* Packets one grant copy hypercall serves, in each direction. */
 #define XNB_TX_BATCH		32
 #define XNB_RX_BATCH		32

@@ -148,6 +148,14 @@ static bool xnb_rx_stalled(struct xnb_queue *q)
 	       posted >= READ_ONCE(q->rx_need) && wq_has_sleeper(&q->rx_wq);
 }
 
+/* dom0's queue to the guest stopped with little left to send. */
+static bool xnb_txq_stranded(struct xnb_queue *q)
+{
+	return netif_tx_queue_stopped(netdev_get_tx_queue(q->vif->dev, q->id)) &&
+	       atomic_read(&q->rx_queued_bytes) < XNB_RX_QUEUE_MAX / 2 &&
+	       READ_ONCE(q->vif->connected);
+}
+
 /*
  * Once a second: a ring with work and nobody on it means a notification
  * went missing (the frontend's or ours). Serve it and count it, so that a
@@ -168,6 +176,10 @@ void xnb_watchdog(struct timer_list *t)
 		if (xnb_rx_stalled(q)) {
 			q->stats.stall_kicks++;
 			xnb_kick_rx(q);
+		}
+		if (xnb_txq_stranded(q)) {
+			q->stats.stall_kicks++;
+			netif_tx_wake_queue(netdev_get_tx_queue(vif->dev, q->id));
 		}
 	}
 	mod_timer(&vif->watchdog, jiffies + HZ);

@@ -22,8 +22,7 @@
 
 #include "netback.h"
 
-/* Bytes waiting for the guest before dom0's queue to it is stopped. */
-#define XNB_RX_QUEUE_MAX	(512 * 1024)
+/* XNB_RX_QUEUE_MAX: see netback.h. */
 
 static bool xnb_rx_gso_ok(const struct xnb_queue *q, const struct sk_buff *skb)
 {
@@ -72,8 +71,18 @@ netdev_tx_t xnb_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 	skb_queue_tail(&q->rx_queue, skb);
 	if (atomic_add_return(skb->len, &q->rx_queued_bytes) > XNB_RX_QUEUE_MAX) {
-		netif_tx_stop_queue(netdev_get_tx_queue(dev, qi));
+		struct netdev_queue *txq = netdev_get_tx_queue(dev, qi);
+
+		netif_tx_stop_queue(txq);
 		q->stats.queue_stopped++;
+		/*
+		 * The thread may have drained the list between our count and
+		 * the stop, and looked for a stopped queue before there was
+		 * one: nobody would wake it. Look again ourselves.
+		 */
+		smp_mb__after_atomic();
+		if (atomic_read(&q->rx_queued_bytes) < XNB_RX_QUEUE_MAX / 2)
+			netif_tx_wake_queue(txq);
 	}
 	wake_up(&q->rx_wq);
 	return NETDEV_TX_OK;
@@ -369,6 +378,8 @@ int xnb_rx_thread(void *arg)
 			q->rx_seen_prod = prod;
 			xnb_eoi_done(q, XNB_EOI_RX);
 		}
+		/* Pairs with the stop-then-look-again in xnb_start_xmit(). */
+		smp_mb();
 		if (atomic_read(&q->rx_queued_bytes) < XNB_RX_QUEUE_MAX / 2 &&
 		    netif_tx_queue_stopped(netdev_get_tx_queue(dev, q->id)))
 			netif_tx_wake_queue(netdev_get_tx_queue(dev, q->id));

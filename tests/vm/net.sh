@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# testbed-options: --timeout 720
 #
 # xsplit-netback serving the kernel's xen-netfront in PV guests started by
 # stock xl, bridged in dom0 with dom0's own e1000. Checked: ping both
