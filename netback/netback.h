@@ -126,6 +126,7 @@ struct xnb_queue {
 	unsigned long tx_polls, tx_empty_polls;
 	RING_IDX tx_empty_prod;
 	bool tx_waiting;		/* for the rest of a packet's slots */
+	RING_IDX wd_tx_cons, wd_rx_cons;	/* at the watchdog's last look */
 	RING_IDX tx_wait_prod;		/* req_prod when that was found */
 	bool tx_broken;			/* stopped for a misbehaving frontend */
 	struct xsplit_net_txslot slots[XSPLIT_NET_TX_FATAL_SLOTS];

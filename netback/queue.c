@@ -122,26 +122,35 @@ void xnb_queue_kick(struct xnb_queue *q)
 	xnb_kick_rx(q);
 }
 
-/* Requests on the tx ring that no poll is about to take. */
+/*
+ * Requests on the tx ring that no poll is about to take, and none taken
+ * since the last look: a notification on its way is not a stall.
+ */
 static bool xnb_tx_stalled(struct xnb_queue *q)
 {
 	RING_IDX prod = READ_ONCE(q->tx.sring->req_prod);
+	RING_IDX cons = READ_ONCE(q->tx.req_cons);
+	bool moved = cons != q->wd_tx_cons;
 
-	if (q->tx_broken || READ_ONCE(q->vif->disabled) ||
+	q->wd_tx_cons = cons;
+	if (moved || q->tx_broken || READ_ONCE(q->vif->disabled) ||
 	    test_bit(NAPI_STATE_SCHED, &q->napi.state))
 		return false;
 	/* Waiting, rightly, for the rest of a packet the frontend began. */
 	if (READ_ONCE(q->tx_waiting) && prod == READ_ONCE(q->tx_wait_prod))
 		return false;
-	return prod != q->tx.req_cons;
+	return prod != cons;
 }
 
-/* Packets for the guest, buffers for them, and the thread asleep. */
+/* Packets for the guest, buffers for them, the thread asleep, no progress. */
 static bool xnb_rx_stalled(struct xnb_queue *q)
 {
-	u32 posted = READ_ONCE(q->rx.sring->req_prod) - q->rx.req_cons;
+	RING_IDX cons = READ_ONCE(q->rx.req_cons);
+	u32 posted = READ_ONCE(q->rx.sring->req_prod) - cons;
+	bool moved = cons != q->wd_rx_cons;
 
-	if (q->rx_broken || READ_ONCE(q->vif->disabled) ||
+	q->wd_rx_cons = cons;
+	if (moved || q->rx_broken || READ_ONCE(q->vif->disabled) ||
 	    skb_queue_empty_lockless(&q->rx_queue))
 		return false;
 	return posted && posted <= XNB_RX_RING_SIZE &&
