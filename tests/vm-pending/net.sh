@@ -2,6 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # testbed-options: --timeout 720
 #
+# Not in make check yet (tests/vm-pending): it still fails now and then,
+# on a stall in xsplit-netback not yet understood (issue 6). Run it with
+#   scripts/testbed run tests/vm-pending/net.sh
+#
 # xsplit-netback serving the kernel's xen-netfront in PV guests started by
 # stock xl, bridged in dom0 with dom0's own e1000. Checked: ping both
 # ways, TCP both ways with and without segmentation offload and UDP, all
