@@ -41,4 +41,29 @@
 #error "netif.h lacks constants the xsplit checkers need"
 #endif
 
+/*
+ * The control ring (net_ctrl.h). The static grant mapping requests (types
+ * 8 to 10) are missing from older kernels' copies; net_ctrl.c refuses them
+ * as unknown types and so needs no names for them.
+ */
+#if !defined(XEN_NETIF_CTRL_HASH_TYPE_IPV4) || \
+	!defined(XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP) || \
+	!defined(XEN_NETIF_CTRL_HASH_TYPE_IPV6) || \
+	!defined(XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP) || \
+	!defined(XEN_NETIF_CTRL_HASH_ALGORITHM_NONE) || \
+	!defined(XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ) || \
+	!defined(XEN_NETIF_CTRL_TYPE_GET_HASH_FLAGS) || \
+	!defined(XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS) || \
+	!defined(XEN_NETIF_CTRL_TYPE_SET_HASH_KEY) || \
+	!defined(XEN_NETIF_CTRL_TYPE_GET_HASH_MAPPING_SIZE) || \
+	!defined(XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING_SIZE) || \
+	!defined(XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING) || \
+	!defined(XEN_NETIF_CTRL_TYPE_SET_HASH_ALGORITHM) || \
+	!defined(XEN_NETIF_CTRL_STATUS_SUCCESS) || \
+	!defined(XEN_NETIF_CTRL_STATUS_NOT_SUPPORTED) || \
+	!defined(XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER) || \
+	!defined(XEN_NETIF_CTRL_STATUS_BUFFER_OVERFLOW)
+#error "netif.h lacks the control ring constants net_ctrl.c needs"
+#endif
+
 #endif /* XSPLIT_NETIF_H */
