@@ -42,7 +42,8 @@ SHARED_SRC := $(TOP)/include/xsplit/ring_check.c $(TOP)/include/xsplit/bdf.c \
 	      $(TOP)/include/xsplit/vpci.c $(TOP)/include/xsplit/pci_opts.c \
 	      $(TOP)/include/xsplit/bar_page.c $(TOP)/include/xsplit/pci_front.c \
 	      $(TOP)/include/xsplit/blk_req.c $(TOP)/include/xsplit/dma_pool.c \
-	      $(TOP)/include/xsplit/net_tx.c $(TOP)/include/xsplit/net_ctrl.c
+	      $(TOP)/include/xsplit/net_tx.c $(TOP)/include/xsplit/net_ctrl.c \
+	      $(TOP)/include/xsplit/net_credit.c
 SHARED_HDR := $(wildcard $(TOP)/include/xsplit/*.h)
 UNIT_SRC := $(TOP)/tests/unit/unit.c $(wildcard $(TOP)/tests/unit/test_*.c)
 
@@ -102,6 +103,8 @@ ifneq ($(FUZZ_FOUND),)
 		$(TOP)/tests/unit/fuzz_net_tx.c $(TOP)/include/xsplit/net_tx.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I $(TOP)/include -o $(UNIT_DIR)/fuzz_net_ctrl \
 		$(TOP)/tests/unit/fuzz_net_ctrl.c $(TOP)/include/xsplit/net_ctrl.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I $(TOP)/include -o $(UNIT_DIR)/fuzz_net_credit \
+		$(TOP)/tests/unit/fuzz_net_credit.c $(TOP)/include/xsplit/net_credit.c
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_bdf -max_total_time=60"
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_pci_conf -max_total_time=60"
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_pci_front -max_total_time=60"
@@ -109,6 +112,7 @@ ifneq ($(FUZZ_FOUND),)
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_dma_pool -max_total_time=60"
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_net_tx -max_total_time=60"
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_net_ctrl -max_total_time=60"
+	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_net_credit -max_total_time=60"
 else
 	@echo "fuzz: $(FUZZ_CC) not found, skipped"
 endif
