@@ -6,11 +6,24 @@
  */
 
 #include <linux/debugfs.h>
+#include <linux/irq.h>
 #include <linux/seq_file.h>
 
 #include "netback.h"
 
 static struct dentry *xnb_debugfs_root;
+
+/* What the IRQ core thinks of a channel: a masked one gets no event. */
+static void xnb_irq_show(struct seq_file *m, const char *side, int irq)
+{
+	struct irq_data *d = irq > 0 ? irq_get_irq_data(irq) : NULL;
+
+	if (!d)
+		return;
+	seq_printf(m, " %s%s%s%s", side, irqd_irq_masked(d) ? " masked" : "",
+		   irqd_irq_disabled(d) ? " disabled" : "",
+		   irqd_irq_inprogress(d) ? " in-progress" : "");
+}
 
 static int xnb_queue_show(struct seq_file *m, void *unused)
 {
@@ -32,6 +45,10 @@ static int xnb_queue_show(struct seq_file *m, void *unused)
 		   q->tx_chan.irq, q->rx_chan.irq,
 		   atomic_read(&q->tx_eoi.pending), atomic_read(&q->rx_eoi.pending),
 		   READ_ONCE(q->rx_kicked));
+	seq_puts(m, "irq core:");
+	xnb_irq_show(m, "tx", q->tx_chan.irq);
+	xnb_irq_show(m, "rx", q->rx_chan.irq);
+	seq_putc(m, '\n');
 	seq_printf(m, "napi: state 0x%lx, %lu polls, %lu found nothing (last at req_prod %u); to guest: %u packets, %d bytes queued\n",
 		   READ_ONCE(q->napi.state), READ_ONCE(q->tx_polls),
 		   READ_ONCE(q->tx_empty_polls), READ_ONCE(q->tx_empty_prod),

@@ -53,15 +53,50 @@ static void xnb_kick_rx(struct xnb_queue *q)
 	wake_up(&q->rx_wq);
 }
 
-/* The frontend's transmit ring's own channel (split channels). */
+/*
+ * Whether a tx notification brings the poll anything: requests it has not
+ * taken, on a ring it still reads. (req_cons is the poll's and may move
+ * under us; a stale value only makes us schedule a poll that finds
+ * nothing.)
+ */
+static bool xnb_tx_event_has_work(struct xnb_queue *q)
+{
+	if (q->tx_broken || READ_ONCE(q->vif->disabled))
+		return false;
+	return READ_ONCE(q->tx.sring->req_prod) != READ_ONCE(q->tx.req_cons);
+}
+
+/*
+ * The frontend's transmit ring's own channel (split channels). An event
+ * with nothing behind it is answered here, at once, with a spurious EOI:
+ * Xen then slows down a frontend that keeps doing it, and no poll runs
+ * for it. (Answering it later from the poll, on whichever CPU that ran,
+ * left the channel masked now and then right after connect: the first
+ * event, the one Xen raises when we bind, was then the last.)
+ */
 static irqreturn_t xnb_tx_interrupt(int irq, void *dev_id)
 {
 	struct xnb_queue *q = dev_id;
 
 	q->stats.tx_events++;
+	if (!xnb_tx_event_has_work(q)) {
+		q->stats.spurious_events++;
+		xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
+		return IRQ_HANDLED;
+	}
 	atomic_or(XNB_EOI_TX, &q->tx_eoi.pending);
 	napi_schedule(&q->napi);
 	return IRQ_HANDLED;
+}
+
+/*
+ * Whether an rx notification (buffers posted) brings the thread anything:
+ * only if packets wait for them.
+ */
+static bool xnb_rx_event_has_work(struct xnb_queue *q)
+{
+	return !q->rx_broken && !READ_ONCE(q->vif->disabled) &&
+	       !skb_queue_empty_lockless(&q->rx_queue);
 }
 
 /* The frontend's receive ring's own channel (split channels). */
@@ -70,6 +105,11 @@ static irqreturn_t xnb_rx_interrupt(int irq, void *dev_id)
 	struct xnb_queue *q = dev_id;
 
 	q->stats.rx_events++;
+	if (!xnb_rx_event_has_work(q)) {
+		q->stats.spurious_events++;
+		xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
+		return IRQ_HANDLED;
+	}
 	atomic_or(XNB_EOI_RX, &q->rx_eoi.pending);
 	xnb_kick_rx(q);
 	return IRQ_HANDLED;
@@ -81,6 +121,11 @@ static irqreturn_t xnb_interrupt(int irq, void *dev_id)
 	struct xnb_queue *q = dev_id;
 
 	q->stats.tx_events++;
+	if (!xnb_tx_event_has_work(q) && !xnb_rx_event_has_work(q)) {
+		q->stats.spurious_events++;
+		xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
+		return IRQ_HANDLED;
+	}
 	atomic_or(XNB_EOI_TX | XNB_EOI_RX, &q->tx_eoi.pending);
 	napi_schedule(&q->napi);
 	xnb_kick_rx(q);
