@@ -10,6 +10,7 @@
 #include <xen/grant_table.h>
 #include <xen/interface/io/netif.h>
 #include <xen/xenbus.h>
+#include <xsplit/net_credit.h>
 #include <xsplit/net_tx.h>
 #include <xsplit/xenbus_be.h>
 
@@ -64,6 +65,7 @@ struct xnb_qstats {
 	u64 rx_events;		/* notifications on the frontend's rx ring */
 	u64 queue_stopped;	/* dom0's queue to the guest filled up */
 	u64 stall_kicks;	/* rings the watchdog found waiting unserved */
+	u64 rate_waits;		/* times the rate limit held the guest back */
 };
 
 #define XNB_NR_STATS	(sizeof(struct xnb_qstats) / sizeof(u64))
@@ -129,6 +131,8 @@ struct xnb_queue {
 	RING_IDX wd_tx_cons, wd_rx_cons;	/* at the watchdog's last look */
 	RING_IDX tx_wait_prod;		/* req_prod when that was found */
 	bool tx_broken;			/* stopped for a misbehaving frontend */
+	bool tx_throttled;		/* out of credit: the timer polls next */
+	struct timer_list credit_timer;
 	struct xsplit_net_txslot slots[XSPLIT_NET_TX_FATAL_SLOTS];
 	struct xnb_tx_pend tx_pend[XNB_TX_BATCH];
 	struct gnttab_copy tx_copy[XNB_TX_COPY_OPS];
@@ -189,6 +193,14 @@ struct xnb_vif {
 	unsigned long bad_window;
 	atomic_t bad_count;
 
+	/*
+	 * The toolstack's "rate" limit on what the guest sends, shared by
+	 * all queues (the limit is the vif's, not each queue's).
+	 */
+	bool rate_limited;
+	spinlock_t credit_lock;
+	struct xsplit_net_credit credit;
+
 	struct dentry *debugfs;		/* our directory, while connected */
 	struct timer_list watchdog;	/* looks for rings nobody serves */
 
@@ -222,6 +234,7 @@ bool xnb_vif_misbehaved(struct xnb_vif *vif, const char *why, bool fatal);
 
 /* tx.c: from the guest */
 int xnb_tx_poll(struct napi_struct *napi, int budget);
+void xnb_credit_timer(struct timer_list *t);
 
 /* rx.c: to the guest */
 netdev_tx_t xnb_start_xmit(struct sk_buff *skb, struct net_device *dev);

@@ -179,7 +179,7 @@ static bool xnb_tx_stalled(struct xnb_queue *q)
 
 	q->wd_tx_cons = cons;
 	if (moved || q->tx_broken || READ_ONCE(q->vif->disabled) ||
-	    test_bit(NAPI_STATE_SCHED, &q->napi.state))
+	    READ_ONCE(q->tx_throttled) || test_bit(NAPI_STATE_SCHED, &q->napi.state))
 		return false;
 	/* Waiting, rightly, for the rest of a packet the frontend began. */
 	if (READ_ONCE(q->tx_waiting) && prod == READ_ONCE(q->tx_wait_prod))
@@ -262,6 +262,7 @@ int xnb_queue_connect(struct xnb_queue *q, grant_ref_t tx_ref,
 	BACK_RING_INIT(&q->rx, (struct xen_netif_rx_sring *)q->rx_chan.ring,
 		       XEN_PAGE_SIZE);
 
+	timer_setup(&q->credit_timer, xnb_credit_timer, 0);
 	netif_napi_add(vif->dev, &q->napi, xnb_tx_poll);
 	q->napi_added = true;
 	napi_enable(&q->napi);
@@ -301,8 +302,11 @@ void xnb_queue_disconnect(struct xnb_queue *q)
 {
 	struct xenbus_device *xdev = q->vif->xdev;
 
-	if (q->napi_added)
+	if (q->napi_added) {
 		napi_disable(&q->napi);
+		/* Its callback only schedules the poll, which is off now. */
+		del_timer_sync(&q->credit_timer);
+	}
 	if (q->rx_task) {
 		kthread_stop(q->rx_task);
 		q->rx_task = NULL;

@@ -278,6 +278,42 @@ static void xnb_tx_limits(struct xnb_queue *q, struct xsplit_net_tx_limits *lim)
  * Returns the packets taken (refused ones count), or -1 if the ring is
  * now stopped for good.
  */
+/*
+ * The vif's "rate": may a packet of @len bytes go now? If not, the queue
+ * stops taking packets and its timer polls again when credit is back
+ * (events are not asked for meanwhile: they would only wake us early).
+ */
+static bool xnb_tx_credit(struct xnb_queue *q, u32 len)
+{
+	struct xnb_vif *vif = q->vif;
+	u64 now = div_u64(ktime_get_ns(), NSEC_PER_USEC);
+	u64 wait;
+	bool ok;
+
+	if (!vif->rate_limited)
+		return true;
+	spin_lock(&vif->credit_lock);
+	ok = xsplit_net_credit_take(&vif->credit, len, now, &wait);
+	spin_unlock(&vif->credit_lock);
+	if (ok)
+		return true;
+	q->tx_throttled = true;
+	q->stats.rate_waits++;
+	/* At least a tick away, at most a second: the poll then asks again. */
+	mod_timer(&q->credit_timer,
+		  jiffies + clamp_t(unsigned long,
+				    usecs_to_jiffies(min_t(u64, wait, USEC_PER_SEC)),
+				    1, HZ));
+	return false;
+}
+
+void xnb_credit_timer(struct timer_list *t)
+{
+	struct xnb_queue *q = from_timer(q, t, credit_timer);
+
+	napi_schedule(&q->napi);
+}
+
 static int xnb_tx_batch(struct xnb_queue *q, int budget)
 {
 	struct xsplit_net_tx_limits lim;
@@ -288,6 +324,7 @@ static int xnb_tx_batch(struct xnb_queue *q, int budget)
 	int taken = 0;
 
 	q->tx_waiting = false;
+	q->tx_throttled = false;
 	prod = READ_ONCE(q->tx.sring->req_prod);
 	virt_rmb();	/* the slots are read after the index */
 	if (xsplit_ring_pending(prod, cons, XNB_TX_RING_SIZE, &pending)) {
@@ -333,6 +370,8 @@ static int xnb_tx_batch(struct xnb_queue *q, int budget)
 			}
 			break;
 		}
+		if (err == XSPLIT_NET_TX_OK && !xnb_tx_credit(q, p->pkt.len))
+			break;
 		if (err == XSPLIT_NET_TX_FATAL) {
 			q->stats.drop_reason[err]++;
 			xnb_vif_misbehaved(q->vif, "tx slot chain that never ends", true);
@@ -372,11 +411,12 @@ int xnb_tx_poll(struct napi_struct *napi, int budget)
 	q->tx_polls++;
 	while (done < budget && !q->tx_broken && !READ_ONCE(q->vif->disabled)) {
 		n = xnb_tx_batch(q, budget - done);
-		if (n <= 0)
+		if (n > 0)
+			done += n;
+		if (n <= 0 || q->tx_throttled)
 			break;
-		done += n;
 	}
-	if (done)
+	if (done || q->tx_throttled)
 		xnb_eoi_work(q, XNB_EOI_TX);
 	if (done >= budget)
 		return budget;
@@ -387,6 +427,8 @@ int xnb_tx_poll(struct napi_struct *napi, int budget)
 		 * Nothing more is read from this ring: rescheduling for the
 		 * requests left on it would spin this CPU for the guest.
 		 */
+	} else if (q->tx_throttled) {
+		/* The credit timer polls again. */
 	} else if (q->tx_waiting) {
 		/*
 		 * A packet's slots are not all there yet: unconsumed requests

@@ -42,6 +42,7 @@ static const struct {
 	{ "rx_events", XNB_STAT(rx_events) },
 	{ "queue_stopped", XNB_STAT(queue_stopped) },
 	{ "stall_kicks", XNB_STAT(stall_kicks) },
+	{ "rate_waits", XNB_STAT(rate_waits) },
 };
 
 /* Refusal reasons that are counted: all but OK and INCOMPLETE. */

@@ -104,6 +104,36 @@ static void xnb_free_queues(struct xnb_queue *queues, unsigned int n)
 	vfree(queues);
 }
 
+/*
+ * The toolstack's "rate" key ("<bytes>,<usec>", libxl's vif rate=): no key,
+ * no limit. A value we cannot read is said once and not enforced, rather
+ * than keeping the guest off the network.
+ */
+static void xnb_read_rate(struct xnb_vif *vif)
+{
+	struct xenbus_device *xdev = vif->xdev;
+	u64 bytes, usec;
+	char *s;
+	int ret;
+
+	vif->rate_limited = false;
+	s = xenbus_read(XBT_NIL, xdev->nodename, "rate", NULL);
+	if (IS_ERR(s))
+		return;
+	ret = xsplit_net_rate_parse(s, strlen(s), &bytes, &usec);
+	if (ret) {
+		netdev_warn(vif->dev, "ignoring rate \"%s\" of domain %d: %d\n",
+			    s, xdev->otherend_id, ret);
+	} else {
+		xsplit_net_credit_init(&vif->credit, bytes, usec,
+				       div_u64(ktime_get_ns(), NSEC_PER_USEC));
+		vif->rate_limited = true;
+		netdev_info(vif->dev, "domain %d may send %llu bytes per %llu us\n",
+			    xdev->otherend_id, bytes, usec);
+	}
+	kfree(s);
+}
+
 /* Tell the frontend we are connected once both it and the hotplug script are ready. */
 static void xnb_announce(struct xnb_vif *vif)
 {
@@ -143,6 +173,7 @@ static void xnb_connect(struct xnb_vif *vif)
 		goto out;
 	if (xnb_read_features(vif))
 		goto out;
+	xnb_read_rate(vif);
 	/* Absent: one queue, its keys in the frontend's own directory. */
 	if (xsplit_be_read_u32(xdev, NULL, "multi-queue-num-queues", &nr_queues))
 		nr_queues = 1;
@@ -380,6 +411,7 @@ static int xnb_probe(struct xenbus_device *xdev,
 	vif->xdev = xdev;
 	mutex_init(&vif->lock);
 	spin_lock_init(&vif->stats_lock);
+	spin_lock_init(&vif->credit_lock);
 	timer_setup(&vif->watchdog, xnb_watchdog, 0);
 	ratelimit_default_init(&vif->log_rs);
 	ratelimit_set_flags(&vif->log_rs, RATELIMIT_MSG_ON_RELEASE);
