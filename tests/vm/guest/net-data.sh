@@ -73,5 +73,11 @@ wget -q -O /tmp/down2 http://$dom0:8080/blob && echo "down2 $(sha /tmp/down2)"
 echo "up2-ready"
 wait_go
 
+# dom0 saves and restores this domain meanwhile: netfront reconnects.
+echo "restore-ready"
+wait_go
+wget -q -O /tmp/down3 http://$dom0:8080/blob && echo "down3 $(sha /tmp/down3)"
+echo "ping3 $(ping -c 3 -W 5 $dom0 | received)"
+
 echo "END"
 wait_go
