@@ -43,6 +43,9 @@ static const struct {
 	{ "queue_stopped", XNB_STAT(queue_stopped) },
 	{ "stall_kicks", XNB_STAT(stall_kicks) },
 	{ "rate_waits", XNB_STAT(rate_waits) },
+	{ "ctrl_requests", XNB_STAT(ctrl_requests) },
+	{ "ctrl_refused", XNB_STAT(ctrl_refused) },
+	{ "ctrl_events", XNB_STAT(ctrl_events) },
 };
 
 /* Refusal reasons that are counted: all but OK and INCOMPLETE. */
