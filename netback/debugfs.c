@@ -2,7 +2,9 @@
 /*
  * /sys/kernel/debug/xsplit-netback/<vif>/queue-N: one queue's ring indices
  * (ours and what the frontend last wrote), pending EOIs and waiting
- * packets, for whoever has to find out why a vif went quiet.
+ * packets, for whoever has to find out why a vif went quiet. ctrl: the
+ * same for the control ring, if the frontend gave one, and the hashing
+ * the frontend set up on it.
  */
 
 #include <linux/debugfs.h>
@@ -58,6 +60,47 @@ static int xnb_queue_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(xnb_queue);
 
+static const char *xnb_hash_algorithm_name(u32 algorithm)
+{
+	switch (algorithm) {
+	case XEN_NETIF_CTRL_HASH_ALGORITHM_NONE:
+		return "none";
+	case XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ:
+		return "toeplitz";
+	default:
+		return "unknown";
+	}
+}
+
+static int xnb_ctrl_show(struct seq_file *m, void *unused)
+{
+	struct xnb_vif *vif = m->private;
+	struct xnb_ctrl *c = &vif->ctrl;
+	struct xen_netif_ctrl_sring *s = c->ring.sring;
+	struct xsplit_net_hash h;
+
+	seq_printf(m, "ring: req_prod %u req_event %u req_cons %u rsp_prod_pvt %u rsp_prod %u rsp_event %u%s\n",
+		   READ_ONCE(s->req_prod), READ_ONCE(s->req_event),
+		   READ_ONCE(c->ring.req_cons), READ_ONCE(c->ring.rsp_prod_pvt),
+		   READ_ONCE(s->rsp_prod), READ_ONCE(s->rsp_event),
+		   READ_ONCE(c->broken) ? " broken" : "");
+	seq_printf(m, "irq: %d eoi owed %d work %s\n", c->chan.irq,
+		   READ_ONCE(c->eoi_owed),
+		   work_pending(&c->work) ? "pending" : "idle");
+	seq_puts(m, "irq core:");
+	xnb_irq_show(m, "ctrl", c->chan.irq);
+	seq_putc(m, '\n');
+	/* A copy: the work may change the state while we print. */
+	spin_lock_bh(&vif->hash_lock);
+	h = vif->hash;
+	spin_unlock_bh(&vif->hash_lock);
+	seq_printf(m, "hash: algorithm %s flags 0x%x key %u bytes mapping %u entries over %u queue(s)\n",
+		   xnb_hash_algorithm_name(h.algorithm), h.flags, h.key_len,
+		   h.mapping_size, h.nr_queues);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xnb_ctrl);
+
 void xnb_debugfs_add(struct xnb_vif *vif)
 {
 	char name[16];
@@ -71,6 +114,9 @@ void xnb_debugfs_add(struct xnb_vif *vif)
 		debugfs_create_file(name, 0400, vif->debugfs, &vif->queues[i],
 				    &xnb_queue_fops);
 	}
+	if (vif->ctrl.chan.ring)
+		debugfs_create_file("ctrl", 0400, vif->debugfs, vif,
+				    &xnb_ctrl_fops);
 }
 
 void xnb_debugfs_remove(struct xnb_vif *vif)

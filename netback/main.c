@@ -5,8 +5,10 @@
  * and moves packets between it and the guest's transmit and receive rings
  * by grant copy, judging every request the guest makes (see net_tx.h).
  *
- * Not done yet, and not offered to frontends: the control ring (Toeplitz
- * hashing), multicast control, the "rate" credit limit and XDP headroom.
+ * A frontend may set up Toeplitz hashing on the control ring (ctrl.c):
+ * the hash then picks the queue of each packet to the guest (it is not
+ * sent along as a hash extra). Not done yet, and not offered to
+ * frontends: multicast control and XDP headroom.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

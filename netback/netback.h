@@ -7,16 +7,19 @@
 #include <linux/ratelimit.h>
 #include <linux/skbuff.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <xen/grant_table.h>
 #include <xen/interface/io/netif.h>
 #include <xen/xenbus.h>
 #include <xsplit/net_credit.h>
+#include <xsplit/net_ctrl.h>
 #include <xsplit/net_tx.h>
 #include <xsplit/xenbus_be.h>
 
 /* netif rings are one page each, whatever the frontend's page size. */
 #define XNB_TX_RING_SIZE	__CONST_RING_SIZE(xen_netif_tx, XEN_PAGE_SIZE)
 #define XNB_RX_RING_SIZE	__CONST_RING_SIZE(xen_netif_rx, XEN_PAGE_SIZE)
+#define XNB_CTRL_RING_SIZE	__CONST_RING_SIZE(xen_netif_ctrl, XEN_PAGE_SIZE)
 
 /* Bytes waiting for the guest before dom0's queue to it is stopped. */
 #define XNB_RX_QUEUE_MAX	(512 * 1024)
@@ -66,6 +69,14 @@ struct xnb_qstats {
 	u64 queue_stopped;	/* dom0's queue to the guest filled up */
 	u64 stall_kicks;	/* rings the watchdog found waiting unserved */
 	u64 rate_waits;		/* times the rate limit held the guest back */
+	/*
+	 * The control ring's: it is the vif's, not a queue's, so only
+	 * queue 0 counts them (written by the ring's work, ctrl_events by
+	 * its interrupt handler).
+	 */
+	u64 ctrl_requests;	/* requests answered */
+	u64 ctrl_refused;	/* of which with a status other than SUCCESS */
+	u64 ctrl_events;	/* notifications on the control ring */
 };
 
 #define XNB_NR_STATS	(sizeof(struct xnb_qstats) / sizeof(u64))
@@ -167,6 +178,23 @@ struct xnb_fe_features {
 	bool split_evtchn;
 };
 
+/*
+ * The frontend's control ring (receive-side hashing), if it gave one: the
+ * ring is served by a work item, which the interrupt handler schedules.
+ */
+struct xnb_ctrl {
+	struct xsplit_be_chan chan;	/* ring NULL: the frontend gave none */
+	struct xen_netif_ctrl_back_ring ring;
+	struct work_struct work;
+	/* Where a key or mapping table lands, out of the guest's reach. */
+	struct page *page;
+	struct xnb_qstats *stats;	/* queue 0's */
+	bool eoi_owed;			/* the handler left the EOI to the work */
+	bool broken;			/* stopped for a misbehaving frontend */
+	RING_IDX wd_cons;		/* req_cons at the watchdog's last look */
+	char irq_name[IFNAMSIZ + 8];
+};
+
 struct xnb_vif {
 	struct xenbus_device *xdev;
 	struct net_device *dev;
@@ -200,6 +228,15 @@ struct xnb_vif {
 	bool rate_limited;
 	spinlock_t credit_lock;
 	struct xsplit_net_credit credit;
+
+	struct xnb_ctrl ctrl;
+	/*
+	 * What the frontend asked for on the control ring: written by the
+	 * ring's work, read when dom0 picks a queue for a packet to the
+	 * guest. Reset at every connect and disconnect.
+	 */
+	spinlock_t hash_lock;
+	struct xsplit_net_hash hash;
 
 	struct dentry *debugfs;		/* our directory, while connected */
 	struct timer_list watchdog;	/* looks for rings nobody serves */
@@ -240,6 +277,13 @@ void xnb_credit_timer(struct timer_list *t);
 netdev_tx_t xnb_start_xmit(struct sk_buff *skb, struct net_device *dev);
 int xnb_rx_thread(void *arg);
 void xnb_rx_purge(struct xnb_queue *q);
+
+/* ctrl.c: the control ring */
+void xnb_ctrl_init(struct xnb_vif *vif);
+int xnb_ctrl_connect(struct xnb_vif *vif, struct xnb_queue *q0,
+		     unsigned int nr_queues);
+void xnb_ctrl_disconnect(struct xnb_vif *vif);
+void xnb_ctrl_watchdog(struct xnb_vif *vif);
 
 /* debugfs.c */
 void xnb_debugfs_init(void);

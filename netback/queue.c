@@ -236,6 +236,7 @@ void xnb_watchdog(struct timer_list *t)
 			netif_tx_wake_queue(netdev_get_tx_queue(vif->dev, q->id));
 		}
 	}
+	xnb_ctrl_watchdog(vif);
 	mod_timer(&vif->watchdog, jiffies + HZ);
 }
 

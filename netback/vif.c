@@ -12,6 +12,7 @@
 #include <linux/if_vlan.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <net/flow_dissector.h>
 
 #include "netback.h"
 
@@ -43,6 +44,9 @@ static const struct {
 	{ "queue_stopped", XNB_STAT(queue_stopped) },
 	{ "stall_kicks", XNB_STAT(stall_kicks) },
 	{ "rate_waits", XNB_STAT(rate_waits) },
+	{ "ctrl_requests", XNB_STAT(ctrl_requests) },
+	{ "ctrl_refused", XNB_STAT(ctrl_refused) },
+	{ "ctrl_events", XNB_STAT(ctrl_events) },
 };
 
 /* Refusal reasons that are counted: all but OK and INCOMPLETE. */
@@ -177,10 +181,79 @@ static netdev_features_t xnb_fix_features(struct net_device *dev,
 	return features;
 }
 
+/*
+ * The header fields netif.h hashes, from dom0's own parse of @skb. A
+ * fragment is hashed as a packet that is not TCP: only the first one has
+ * the ports, and all of a datagram's fragments must go to one queue.
+ */
+static void xnb_flow_of(const struct sk_buff *skb, struct xsplit_net_flow *f)
+{
+	struct flow_keys k;
+
+	memset(f, 0, sizeof(*f));
+	if (!skb_flow_dissect_flow_keys(skb, &k, 0))
+		return;
+	switch (k.control.addr_type) {
+	case FLOW_DISSECTOR_KEY_IPV4_ADDRS:
+		f->l3 = 4;
+		memcpy(f->saddr, &k.addrs.v4addrs.src, 4);
+		memcpy(f->daddr, &k.addrs.v4addrs.dst, 4);
+		break;
+	case FLOW_DISSECTOR_KEY_IPV6_ADDRS:
+		f->l3 = 6;
+		memcpy(f->saddr, &k.addrs.v6addrs.src, 16);
+		memcpy(f->daddr, &k.addrs.v6addrs.dst, 16);
+		break;
+	default:
+		return;
+	}
+	if (k.basic.ip_proto != IPPROTO_TCP ||
+	    (k.control.flags & FLOW_DIS_IS_FRAGMENT))
+		return;
+	f->tcp = true;
+	f->sport = ntohs(k.ports.src);
+	f->dport = ntohs(k.ports.dst);
+}
+
+/*
+ * The queue of a packet to the guest: where the frontend's hash sends it,
+ * once it has chosen an algorithm on the control ring; else the stack's
+ * choice. The hash goes with the skb, of the type it was taken over.
+ */
+static u16 xnb_select_queue(struct net_device *dev, struct sk_buff *skb,
+			    struct net_device *sb_dev)
+{
+	struct xnb_vif *vif = xnb_vif_of(dev);
+	struct xsplit_net_hash_result res;
+	struct xsplit_net_flow f;
+	bool hashed;
+
+	/* Unlocked: a stale answer only costs one packet a parse or a hash. */
+	if (!READ_ONCE(vif->connected) ||
+	    READ_ONCE(vif->hash.algorithm) == XEN_NETIF_CTRL_HASH_ALGORITHM_NONE)
+		return netdev_pick_tx(dev, skb, sb_dev);
+	xnb_flow_of(skb, &f);
+	/*
+	 * _bh although bottom halves are off on the usual transmit path:
+	 * AF_PACKET's qdisc bypass asks us for a queue with them on.
+	 */
+	spin_lock_bh(&vif->hash_lock);
+	hashed = xsplit_net_hash_pick(&vif->hash, &f, &res);
+	spin_unlock_bh(&vif->hash_lock);
+	if (!hashed || res.queue >= READ_ONCE(vif->nr_queues))
+		return netdev_pick_tx(dev, skb, sb_dev);
+	skb_set_hash(skb, res.hash,
+		     res.type & (XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP |
+				 XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP) ?
+		     PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3);
+	return res.queue;
+}
+
 static const struct net_device_ops xnb_netdev_ops = {
 	.ndo_open = xnb_open,
 	.ndo_stop = xnb_stop,
 	.ndo_start_xmit = xnb_start_xmit,
+	.ndo_select_queue = xnb_select_queue,
 	.ndo_get_stats64 = xnb_get_stats64,
 	.ndo_change_mtu = xnb_change_mtu,
 	.ndo_fix_features = xnb_fix_features,

@@ -199,6 +199,11 @@ static void xnb_connect(struct xnb_vif *vif)
 	}
 
 	WRITE_ONCE(vif->disabled, false);
+	/* Before Connected: netif.h has the frontend write its keys first. */
+	if (xnb_ctrl_connect(vif, &queues[0], nr_queues)) {
+		xnb_free_queues(queues, nr_queues);
+		goto out;
+	}
 	rtnl_lock();
 	netif_set_real_num_tx_queues(dev, nr_queues);
 	netif_set_real_num_rx_queues(dev, nr_queues);
@@ -221,11 +226,12 @@ static void xnb_connect(struct xnb_vif *vif)
 	 * vif disconnects and drops this again.
 	 */
 	__module_get(THIS_MODULE);
-	netdev_info(dev, "connected to domain %d (%u queue(s), %s event channels%s%s%s)\n",
+	netdev_info(dev, "connected to domain %d (%u queue(s), %s event channels%s%s%s%s)\n",
 		    xdev->otherend_id, nr_queues,
 		    vif->fe.split_evtchn ? "split" : "shared",
 		    vif->fe.sg ? ", sg" : "", vif->fe.gso_tcpv4 ? ", gso-tcpv4" : "",
-		    vif->fe.gso_tcpv6 ? ", gso-tcpv6" : "");
+		    vif->fe.gso_tcpv6 ? ", gso-tcpv6" : "",
+		    vif->ctrl.chan.ring ? ", control ring" : "");
 	xnb_announce(vif);
 out:
 	mutex_unlock(&vif->lock);
@@ -250,6 +256,8 @@ static void xnb_disconnect(struct xnb_vif *vif)
 	WRITE_ONCE(vif->connected, false);
 	/* No transmit runs once this returns, and none starts. */
 	netif_tx_disable(dev);
+	/* Before the queues: it counts in queue 0's stats. */
+	xnb_ctrl_disconnect(vif);
 	for (i = 0; i < nr; i++)
 		xnb_queue_disconnect(&queues[i]);
 	rtnl_lock();
@@ -370,7 +378,7 @@ static int xnb_write_features(struct xenbus_device *xdev)
 	static const char *const on[] = {
 		"feature-sg", "feature-gso-tcpv4", "feature-gso-tcpv6",
 		"feature-ipv6-csum-offload", "feature-rx-copy",
-		"feature-split-event-channels",
+		"feature-split-event-channels", "feature-ctrl-ring",
 	};
 	struct xenbus_transaction xbt;
 	unsigned int i;
@@ -413,6 +421,7 @@ static int xnb_probe(struct xenbus_device *xdev,
 	spin_lock_init(&vif->stats_lock);
 	spin_lock_init(&vif->credit_lock);
 	timer_setup(&vif->watchdog, xnb_watchdog, 0);
+	xnb_ctrl_init(vif);
 	ratelimit_default_init(&vif->log_rs);
 	ratelimit_set_flags(&vif->log_rs, RATELIMIT_MSG_ON_RELEASE);
 	dev_set_drvdata(&xdev->dev, vif);

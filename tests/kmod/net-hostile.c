@@ -4,11 +4,12 @@
  * that talks to the network backend the way a malicious guest would. It
  * binds the xenbus "vif" devices itself (the guest must not load
  * xen-netfront), shares a transmit and a receive ring and one event
- * channel per vif, and writes the rings by hand: valid packets, packets
- * the backend must refuse for each of its reasons, grants it cannot use,
- * extras it does not know, receive buffers it cannot fill, an event
- * storm, and ring indices no backend can believe. Every answer is
- * checked against what xsplit-netback must give.
+ * channel per vif (and on one vif a control ring with a channel of its
+ * own), and writes the rings by hand: valid packets, packets the backend
+ * must refuse for each of its reasons, grants it cannot use, extras it
+ * does not know, receive buffers it cannot fill, control requests it
+ * must refuse, event storms, and ring indices no backend can believe.
+ * Every answer is checked against what xsplit-netback must give.
  *
  * Each vif has a role, by its handle (the vif's place in the xl config):
  *   0 victim     gets most cases, and last a req_prod 1000 slots ahead,
@@ -21,7 +22,12 @@
  *   3 chain      a slot chain of 64 slots: the backend must disable it;
  *   4 racer      slots rewritten while the backend reads them (it must
  *                judge one copy of each), then a receive ring req_prod
- *                1000 slots ahead: the backend must disable it.
+ *                1000 slots ahead: the backend must disable it;
+ *   5 ctrl       has a control ring: requests the backend must answer
+ *                (hash algorithm, types, key, mapping table) and refuse
+ *                with the status netif.h gives, a bad grant, a storm of
+ *                empty notifications, then a control ring req_prod 1000
+ *                ahead: the backend must disable it.
  * The victim's and the racer's refusals stay below 64 each in all, so
  * that the budget never decides their fate: the burst gets a vif of its
  * own, as do the chain and the receive ring's index, each of which ends
@@ -88,6 +94,7 @@
 
 #define NH_TX_RING_SIZE		__CONST_RING_SIZE(xen_netif_tx, XEN_PAGE_SIZE)
 #define NH_RX_RING_SIZE		__CONST_RING_SIZE(xen_netif_rx, XEN_PAGE_SIZE)
+#define NH_CTRL_RING_SIZE	__CONST_RING_SIZE(xen_netif_ctrl, XEN_PAGE_SIZE)
 /* Pages a vif's packets are built in, granted read-only once. */
 #define NH_POOL_PAGES		24
 /* Receive buffers a vif posts, each a page of its own granted writable. */
@@ -107,6 +114,19 @@
 #define NH_RX_RO_FILL		0xa5
 /* Three races of race_rounds refusals at most stay below 64. */
 #define NH_RACE_MAX_ROUNDS	21
+/* The ctrl vif's pool pages that hold a hash key and a mapping table. */
+#define NH_CTRL_KEY_PAGE	1
+#define NH_CTRL_MAP_PAGE	2
+/* The longest hash key the backend takes, and its mapping table. */
+#define NH_CTRL_KEY_MAX		40
+#define NH_CTRL_MAPPING_MAX	128
+/* Empty notifications sent on the control ring's channel. */
+#define NH_CTRL_BURST		1000
+/* What the backend answers GET_HASH_FLAGS with: all four types. */
+#define NH_CTRL_HASH_TYPES	(XEN_NETIF_CTRL_HASH_TYPE_IPV4 |	\
+				 XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP |	\
+				 XEN_NETIF_CTRL_HASH_TYPE_IPV6 |	\
+				 XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP)
 
 /* A grant reference no guest's table is that large. */
 #define NH_GREF_UNUSED		0x7fffffffU
@@ -121,6 +141,9 @@ static_assert(NH_MAX_DATA == XEN_NETIF_NR_SLOTS_MIN);
 /* An extra is written over the first eight bytes of a transmit slot. */
 static_assert(sizeof(struct xen_netif_extra_info) == 8);
 static_assert(sizeof(struct xen_netif_tx_request) == 12);
+static_assert(NH_CTRL_RING_SIZE == 128);
+static_assert(sizeof(struct xen_netif_ctrl_request) == 16);
+static_assert(sizeof(struct xen_netif_ctrl_response) == 12);
 
 static uint bad_limit = 64;
 module_param(bad_limit, uint, 0444);
@@ -144,12 +167,13 @@ enum nh_role {
 	NH_BUDGET,
 	NH_CHAIN,
 	NH_RACER,
+	NH_CTRL,
 	NH_NR_ROLES,
 	NH_ANY = NH_NR_ROLES,	/* a case about no vif in particular */
 };
 
 static const char *const nh_role_names[NH_NR_ROLES] = {
-	"victim", "bystander", "budget", "chain", "racer",
+	"victim", "bystander", "budget", "chain", "racer", "ctrl",
 };
 
 /* The backend's counters the cases predict, by their ethtool -S names. */
@@ -173,6 +197,9 @@ enum nh_ctr {
 	C_TO_GUEST_PACKETS,
 	C_TO_GUEST_DROP_BAD_GREF,
 	C_SPURIOUS_EVENTS,
+	C_CTRL_REQUESTS,
+	C_CTRL_REFUSED,
+	C_CTRL_EVENTS,
 	C_NR
 };
 
@@ -196,6 +223,9 @@ static const char *const nh_ctr_names[C_NR] = {
 	[C_TO_GUEST_PACKETS] = "to_guest_packets",
 	[C_TO_GUEST_DROP_BAD_GREF] = "to_guest_drop_bad_gref",
 	[C_SPURIOUS_EVENTS] = "spurious_events",
+	[C_CTRL_REQUESTS] = "ctrl_requests",
+	[C_CTRL_REFUSED] = "ctrl_refused",
+	[C_CTRL_EVENTS] = "ctrl_events",
 };
 
 struct nh_vif {
@@ -233,6 +263,22 @@ struct nh_vif {
 	struct page *rx_page[NH_RX_BUFS];
 	grant_ref_t rx_ref_of[NH_RX_BUFS];
 	bool rx_granted[NH_RX_BUFS];
+
+	/*
+	 * The control ring, on the ctrl vif only, with a channel of its own
+	 * (woken into wq like the other): set up at probe, published only
+	 * if the backend offers feature-ctrl-ring.
+	 */
+	struct xen_netif_ctrl_sring *ctrl_sring;
+	grant_ref_t ctrl_ref;
+	evtchn_port_t ctrl_evtchn;
+	bool have_ctrl_evtchn;
+	int ctrl_irq;
+	unsigned int ctrl_offered;	/* the backend's feature-ctrl-ring */
+	bool ctrl_published;		/* our keys are in xenstore */
+	RING_IDX ctrl_prod_pvt, ctrl_rsp_cons;
+	u16 ctrl_next_id;
+	bool ctrl_unresponsive;		/* like unresponsive, on this ring */
 
 	/* What the backend's counters must read for this vif afterwards. */
 	u64 exp_min[C_NR], exp_max[C_NR];
@@ -1801,6 +1847,392 @@ static bool nh_c_req_prod_then_silent(struct nh_vif *v, struct nh_out *o)
 	return nh_silent(v, o);
 }
 
+/* ---- the control ring ---- */
+
+static const char *nh_ctrl_status_name(u32 status)
+{
+	switch (status) {
+	case XEN_NETIF_CTRL_STATUS_SUCCESS:
+		return "success";
+	case XEN_NETIF_CTRL_STATUS_NOT_SUPPORTED:
+		return "not-supported";
+	case XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER:
+		return "invalid-parameter";
+	case XEN_NETIF_CTRL_STATUS_BUFFER_OVERFLOW:
+		return "buffer-overflow";
+	default:
+		return "unknown-status";
+	}
+}
+
+static void nh_ctrl_push(struct nh_vif *v)
+{
+	/* The request before the index that hands it over. */
+	virt_wmb();
+	WRITE_ONCE(v->ctrl_sring->req_prod, v->ctrl_prod_pvt);
+	virt_mb();
+	notify_remote_via_irq(v->ctrl_irq);
+}
+
+/* Wait until an answer is there or @ms pass; how many are there. */
+static unsigned int nh_ctrl_wait(struct nh_vif *v, unsigned int ms)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
+	RING_IDX prod;
+
+	for (;;) {
+		prod = READ_ONCE(v->ctrl_sring->rsp_prod);
+		if (prod != v->ctrl_rsp_cons || time_after(jiffies, deadline) ||
+		    nh_stopped())
+			return prod - v->ctrl_rsp_cons;
+		WRITE_ONCE(v->ctrl_sring->rsp_event, prod + 1);
+		virt_mb();
+		if (READ_ONCE(v->ctrl_sring->rsp_prod) != prod)
+			continue;
+		wait_event_timeout(v->wq,
+				   READ_ONCE(v->ctrl_sring->rsp_prod) != prod,
+				   msecs_to_jiffies(10));
+	}
+}
+
+static bool nh_ctrl_take(struct nh_vif *v, struct xen_netif_ctrl_response *rsp)
+{
+	RING_IDX prod = READ_ONCE(v->ctrl_sring->rsp_prod);
+
+	if (prod == v->ctrl_rsp_cons)
+		return false;
+	/* The answer after the index that announced it. */
+	virt_rmb();
+	memcpy(rsp, &v->ctrl_sring->ring[v->ctrl_rsp_cons &
+					 (NH_CTRL_RING_SIZE - 1)].rsp,
+	       sizeof(*rsp));
+	v->ctrl_rsp_cons++;
+	return true;
+}
+
+/* Throw away answers to requests whose case gave up on them. */
+static void nh_ctrl_drain(struct nh_vif *v)
+{
+	struct xen_netif_ctrl_response rsp;
+	unsigned int n = 0;
+
+	while (nh_ctrl_take(v, &rsp))
+		n++;
+	if (n)
+		pr_info("vif%u: %u late control answer(s) dropped\n", v->handle,
+			n);
+}
+
+/* The cases need a ring the backend took: say so once, in each case. */
+static bool nh_ctrl_usable(struct nh_vif *v, struct nh_out *o)
+{
+	if (v->ctrl_published)
+		return true;
+	nh_want(o, "a-control-ring");
+	nh_got(o, "no-control-ring-published");
+	return false;
+}
+
+/*
+ * One control request, and its answer: id and type echoed, the status
+ * and data given, and no answer beside it. Counted as the backend must
+ * count it. Appends to what @o already says.
+ */
+static bool nh_ctrl_call(struct nh_vif *v, u16 type, u32 d0, u32 d1, u32 d2,
+			 u32 want_status, u32 want_data, struct nh_out *o)
+{
+	const char *wsep = o->want[0] ? "," : "";
+	const char *gsep = o->got[0] ? "," : "";
+	struct xen_netif_ctrl_request *req;
+	struct xen_netif_ctrl_response rsp;
+	bool ok;
+	u16 id;
+
+	nh_want(o, "%s%s-%u", wsep, nh_ctrl_status_name(want_status),
+		want_data);
+	if (!nh_ctrl_usable(v, o) || nh_stopped()) {
+		nh_got(o, "%snot-sent", gsep);
+		return false;
+	}
+	nh_ctrl_drain(v);
+	id = v->ctrl_next_id++;
+	req = &v->ctrl_sring->ring[v->ctrl_prod_pvt &
+				   (NH_CTRL_RING_SIZE - 1)].req;
+	req->id = id;
+	req->type = type;
+	req->data[0] = d0;
+	req->data[1] = d1;
+	req->data[2] = d2;
+	v->ctrl_prod_pvt++;
+	nh_ctrl_push(v);
+	nh_count(v, C_CTRL_REQUESTS, 1);
+	if (want_status != XEN_NETIF_CTRL_STATUS_SUCCESS)
+		nh_count(v, C_CTRL_REFUSED, 1);
+
+	if (!nh_ctrl_wait(v, v->ctrl_unresponsive ? NH_TIMEOUT_DEAD_MS :
+						    NH_TIMEOUT_MS) ||
+	    !nh_ctrl_take(v, &rsp)) {
+		if (!v->ctrl_unresponsive)
+			pr_info("vif%u: no control answer within %u ms\n",
+				v->handle, NH_TIMEOUT_MS);
+		v->ctrl_unresponsive = true;
+		nh_got(o, "%sno-answer", gsep);
+		return false;
+	}
+	v->ctrl_unresponsive = false;
+	ok = rsp.id == id && rsp.type == type && rsp.status == want_status &&
+	     rsp.data == want_data;
+	nh_got(o, "%s", gsep);
+	if (rsp.id != id || rsp.type != type)
+		nh_got(o, "id-%u-type-%u-for-id-%u-type-%u-", rsp.id, rsp.type,
+		       id, type);
+	nh_got(o, "%s-%u", nh_ctrl_status_name(rsp.status), rsp.data);
+	if (READ_ONCE(v->ctrl_sring->rsp_prod) != v->ctrl_rsp_cons) {
+		nh_got(o, "-and-more-answers-than-requests");
+		ok = false;
+	}
+	return ok;
+}
+
+/* The backend offers the ring, and this vif's is in xenstore. */
+static bool nh_c_ctrl_offered(struct nh_vif *v, struct nh_out *o)
+{
+	nh_want(o, "feature-ctrl-ring-1,ring-published");
+	nh_got(o, "feature-ctrl-ring-%u,ring-%s", v->ctrl_offered,
+	       v->ctrl_published ? "published" : "not-published");
+	return v->ctrl_offered == 1 && v->ctrl_published;
+}
+
+static bool nh_c_ctrl_mapping_size(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_GET_HASH_MAPPING_SIZE,
+			    0, 0, 0, XEN_NETIF_CTRL_STATUS_SUCCESS,
+			    NH_CTRL_MAPPING_MAX, o);
+}
+
+/* A type no netif.h has: refused, and the ring goes on. */
+static bool nh_c_ctrl_unknown_type(struct nh_vif *v, struct nh_out *o)
+{
+	bool ok;
+
+	ok = nh_ctrl_call(v, 99, 1, 2, 3, XEN_NETIF_CTRL_STATUS_NOT_SUPPORTED,
+			  0, o);
+	return nh_c_ctrl_mapping_size(v, o) && ok;
+}
+
+/*
+ * An algorithm that does not exist is a bad parameter; it leaves hashing
+ * off, so the hash types cannot be asked for yet.
+ */
+static bool nh_c_ctrl_unknown_algorithm(struct nh_vif *v, struct nh_out *o)
+{
+	bool ok;
+
+	ok = nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_ALGORITHM,
+			  XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ + 1, 0, 0,
+			  XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER, 0, o);
+	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_GET_HASH_FLAGS, 0, 0, 0,
+			    XEN_NETIF_CTRL_STATUS_NOT_SUPPORTED, 0, o) && ok;
+}
+
+static bool nh_c_ctrl_toeplitz(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_ALGORITHM,
+			    XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ, 0, 0,
+			    XEN_NETIF_CTRL_STATUS_SUCCESS, 0, o);
+}
+
+static bool nh_c_ctrl_get_flags(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_GET_HASH_FLAGS, 0, 0, 0,
+			    XEN_NETIF_CTRL_STATUS_SUCCESS, NH_CTRL_HASH_TYPES, o);
+}
+
+/* A type bit beyond the four is refused; the four are taken. */
+static bool nh_c_ctrl_set_flags(struct nh_vif *v, struct nh_out *o)
+{
+	bool ok;
+
+	ok = nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS,
+			  NH_CTRL_HASH_TYPES + 1, 0, 0,
+			  XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER, 0, o);
+	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS,
+			    NH_CTRL_HASH_TYPES, 0, 0,
+			    XEN_NETIF_CTRL_STATUS_SUCCESS, 0, o) && ok;
+}
+
+/*
+ * A key in a grant nobody made: the backend's copy fails, which is a bad
+ * parameter; the ring and the vif go on.
+ */
+static bool nh_c_ctrl_key_bad_gref(struct nh_vif *v, struct nh_out *o)
+{
+	bool ok;
+
+	ok = nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_KEY, NH_GREF_UNUSED,
+			  NH_CTRL_KEY_MAX, 0,
+			  XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER, 0, o);
+	ok = nh_c_ctrl_mapping_size(v, o) && ok;
+	return nh_still_serving(v, o) && ok;
+}
+
+/* One byte more than the backend keeps: too large, not invalid. */
+static bool nh_c_ctrl_key_41(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_KEY,
+			    v->pool_ref[NH_CTRL_KEY_PAGE], NH_CTRL_KEY_MAX + 1,
+			    0, XEN_NETIF_CTRL_STATUS_BUFFER_OVERFLOW, 0, o);
+}
+
+/* The usual RSS key, in a page granted read-only as netif.h allows. */
+static bool nh_c_ctrl_key_40(struct nh_vif *v, struct nh_out *o)
+{
+	static const u8 key[NH_CTRL_KEY_MAX] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+		0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+		0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
+		0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+		0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+	};
+
+	memcpy(page_address(v->pool[NH_CTRL_KEY_PAGE]), key, sizeof(key));
+	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_KEY,
+			    v->pool_ref[NH_CTRL_KEY_PAGE], sizeof(key), 0,
+			    XEN_NETIF_CTRL_STATUS_SUCCESS, 0, o);
+}
+
+static bool nh_c_ctrl_mapping_size_129(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING_SIZE,
+			    NH_CTRL_MAPPING_MAX + 1, 0, 0,
+			    XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER, 0, o);
+}
+
+/* A mapping table of 4 entries at the start of the map page. */
+static void nh_ctrl_table(struct nh_vif *v, u32 e0, u32 e1, u32 e2, u32 e3)
+{
+	u32 *t = page_address(v->pool[NH_CTRL_MAP_PAGE]);
+
+	t[0] = e0;
+	t[1] = e1;
+	t[2] = e2;
+	t[3] = e3;
+}
+
+/*
+ * A table of 4 entries: all naming queue 0 is taken; one naming queue 1
+ * of this one-queue vif refuses the whole table.
+ */
+static bool nh_c_ctrl_mapping_bad_entry(struct nh_vif *v, struct nh_out *o)
+{
+	grant_ref_t ref = v->pool_ref[NH_CTRL_MAP_PAGE];
+	bool ok;
+
+	ok = nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING_SIZE, 4, 0, 0,
+			  XEN_NETIF_CTRL_STATUS_SUCCESS, 0, o);
+	nh_ctrl_table(v, 0, 0, 0, 0);
+	ok = nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, ref, 4, 0,
+			  XEN_NETIF_CTRL_STATUS_SUCCESS, 0, o) && ok;
+	nh_ctrl_table(v, 0, 1, 0, 0);
+	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, ref, 4, 0,
+			    XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER, 0, o) && ok;
+}
+
+/*
+ * Sub-tables whose end wraps: offset + size past 2^32, and a size whose
+ * bytes (4 each) wrap to 4. Both lie beyond any table: overflow.
+ */
+static bool nh_c_ctrl_mapping_wraps(struct nh_vif *v, struct nh_out *o)
+{
+	grant_ref_t ref = v->pool_ref[NH_CTRL_MAP_PAGE];
+	bool ok;
+
+	nh_ctrl_table(v, 0, 0, 0, 0);
+	ok = nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, ref, 2,
+			  0xffffffffU, XEN_NETIF_CTRL_STATUS_BUFFER_OVERFLOW, 0,
+			  o);
+	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, ref,
+			    0x40000001U, 0,
+			    XEN_NETIF_CTRL_STATUS_BUFFER_OVERFLOW, 0, o) && ok;
+}
+
+/*
+ * Notifications on the control channel with no request behind them: no
+ * answer comes, and the next request is answered all the same.
+ */
+static bool nh_c_ctrl_event_burst(struct nh_vif *v, struct nh_out *o)
+{
+	unsigned int i, n;
+
+	if (!nh_ctrl_usable(v, o))
+		return false;
+	nh_ctrl_drain(v);
+	for (i = 0; i < NH_CTRL_BURST && !nh_stopped(); i++) {
+		notify_remote_via_irq(v->ctrl_irq);
+		if (!(i & 127))
+			cond_resched();
+	}
+	/* At least the first event reached the handler. */
+	nh_count_open(v, C_CTRL_EVENTS, 1);
+	n = nh_ctrl_wait(v, 100);
+	nh_want(o, "%u-events-no-answer", NH_CTRL_BURST);
+	nh_got(o, "%u-events-", i);
+	if (n)
+		nh_got(o, "%u-answer(s)", n);
+	else
+		nh_got(o, "no-answer");
+	nh_ctrl_drain(v);
+	return nh_c_ctrl_mapping_size(v, o) && i == NH_CTRL_BURST && !n;
+}
+
+/*
+ * A control ring producer index 1000 requests ahead, more than the ring
+ * holds: the backend must answer nothing and disable the vif.
+ */
+static bool nh_c_ctrl_req_prod_ahead(struct nh_vif *v, struct nh_out *o)
+{
+	unsigned int n;
+
+	if (!nh_ctrl_usable(v, o))
+		return false;
+	nh_ctrl_drain(v);
+	virt_wmb();
+	WRITE_ONCE(v->ctrl_sring->req_prod, v->ctrl_prod_pvt + 1000);
+	virt_mb();
+	notify_remote_via_irq(v->ctrl_irq);
+	n = nh_ctrl_wait(v, NH_SILENCE_MS);
+	nh_want(o, "no-answer");
+	if (n)
+		nh_got(o, "%u-answer(s)", n);
+	else
+		nh_got(o, "no-answer");
+	return !n;
+}
+
+/* The index put right and a valid request on it: nobody answers. */
+static bool nh_c_ctrl_then_silent(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_ctrl_request *req;
+	unsigned int n;
+
+	if (!nh_ctrl_usable(v, o))
+		return false;
+	req = &v->ctrl_sring->ring[v->ctrl_prod_pvt &
+				   (NH_CTRL_RING_SIZE - 1)].req;
+	memset(req, 0, sizeof(*req));
+	req->id = v->ctrl_next_id++;
+	req->type = XEN_NETIF_CTRL_TYPE_GET_HASH_MAPPING_SIZE;
+	v->ctrl_prod_pvt++;
+	nh_ctrl_push(v);
+	n = nh_ctrl_wait(v, NH_SILENCE_MS);
+	nh_want(o, "no-answer");
+	if (n)
+		nh_got(o, "%u-answer(s)", n);
+	else
+		nh_got(o, "no-answer");
+	return !n;
+}
+
 struct nh_case {
 	enum nh_role role;
 	const char *name;
@@ -1808,9 +2240,9 @@ struct nh_case {
 };
 
 /*
- * In the order they run. The budget, chain and racer vifs die in their
- * own cases, the victim in its last two; the bystander's last two come
- * after every death.
+ * In the order they run. The budget, chain, racer and ctrl vifs die in
+ * their own cases, the victim in its last two; the bystander's last two
+ * come after every death.
  */
 static const struct nh_case nh_cases[] = {
 	{ NH_ANY, "vifs-connected", nh_c_connected },
@@ -1862,6 +2294,23 @@ static const struct nh_case nh_cases[] = {
 	{ NH_RACER, "racer-valid-after-races", nh_c_valid_small },
 	{ NH_RACER, "rx-req-prod-1000-ahead-no-answer", nh_c_rx_req_prod_ahead },
 	{ NH_RACER, "racer-vif-disabled", nh_c_disabled },
+	{ NH_CTRL, "ctrl-ring-offered-and-published", nh_c_ctrl_offered },
+	{ NH_CTRL, "ctrl-mapping-size-is-128", nh_c_ctrl_mapping_size },
+	{ NH_CTRL, "ctrl-unknown-type-99", nh_c_ctrl_unknown_type },
+	{ NH_CTRL, "ctrl-unknown-algorithm", nh_c_ctrl_unknown_algorithm },
+	{ NH_CTRL, "ctrl-algorithm-toeplitz", nh_c_ctrl_toeplitz },
+	{ NH_CTRL, "ctrl-hash-flags-four-types", nh_c_ctrl_get_flags },
+	{ NH_CTRL, "ctrl-set-hash-flags", nh_c_ctrl_set_flags },
+	{ NH_CTRL, "ctrl-key-gref-never-granted", nh_c_ctrl_key_bad_gref },
+	{ NH_CTRL, "ctrl-key-41-bytes", nh_c_ctrl_key_41 },
+	{ NH_CTRL, "ctrl-key-40-bytes", nh_c_ctrl_key_40 },
+	{ NH_CTRL, "ctrl-mapping-size-129", nh_c_ctrl_mapping_size_129 },
+	{ NH_CTRL, "ctrl-mapping-entry-past-queues", nh_c_ctrl_mapping_bad_entry },
+	{ NH_CTRL, "ctrl-mapping-offset-wraps", nh_c_ctrl_mapping_wraps },
+	{ NH_CTRL, "ctrl-event-burst-1000", nh_c_ctrl_event_burst },
+	{ NH_CTRL, "ctrl-req-prod-1000-ahead-no-answer", nh_c_ctrl_req_prod_ahead },
+	{ NH_CTRL, "ctrl-req-prod-put-right-still-silent", nh_c_ctrl_then_silent },
+	{ NH_CTRL, "ctrl-vif-disabled", nh_c_disabled },
 	{ NH_VICTIM, "event-storm", nh_c_event_storm },
 	{ NH_VICTIM, "req-prod-1000-ahead-no-answer", nh_c_req_prod_ahead },
 	{ NH_VICTIM, "req-prod-put-right-still-silent", nh_c_req_prod_then_silent },
@@ -1942,7 +2391,12 @@ static void nh_run(struct work_struct *work)
 	for (r = 0; r < NH_NR_ROLES; r++) {
 		struct nh_vif *v = nh_role_vif(r);
 
-		if (v)
+		if (v && v->ctrl_published)
+			pr_info("vif%u (%s): mac %pM, tx ring %u, rx ring %u, event channel %u, control ring %u, its event channel %u\n",
+				v->handle, nh_role_names[r], v->mac, v->tx_ref,
+				v->rx_ref, v->evtchn, v->ctrl_ref,
+				v->ctrl_evtchn);
+		else if (v)
 			pr_info("vif%u (%s): mac %pM, tx ring %u, rx ring %u, event channel %u\n",
 				v->handle, nh_role_names[r], v->mac, v->tx_ref,
 				v->rx_ref, v->evtchn);
@@ -2016,6 +2470,13 @@ again:
 				    v->evtchn);
 	for (i = 0; i < ARRAY_SIZE(on) && !ret; i++)
 		ret = xenbus_printf(xbt, xdev->nodename, on[i], "%u", 1);
+	/* A frontend writes the control ring's keys only if it is offered. */
+	if (!ret && v->ctrl_sring && v->ctrl_offered == 1)
+		ret = xenbus_printf(xbt, xdev->nodename, "ctrl-ring-ref", "%u",
+				    v->ctrl_ref);
+	if (!ret && v->ctrl_sring && v->ctrl_offered == 1)
+		ret = xenbus_printf(xbt, xdev->nodename, "event-channel-ctrl",
+				    "%u", v->ctrl_evtchn);
 	if (ret) {
 		xenbus_transaction_end(xbt, 1);
 		return ret;
@@ -2023,6 +2484,8 @@ again:
 	ret = xenbus_transaction_end(xbt, 0);
 	if (ret == -EAGAIN)
 		goto again;
+	if (!ret)
+		v->ctrl_published = v->ctrl_sring && v->ctrl_offered == 1;
 	return ret;
 }
 
@@ -2035,6 +2498,10 @@ static void nh_free(struct nh_vif *v)
 		unbind_from_irqhandler(v->irq, v);
 	else if (v->have_evtchn)
 		xenbus_free_evtchn(v->xdev, v->evtchn);
+	if (v->ctrl_irq > 0)
+		unbind_from_irqhandler(v->ctrl_irq, v);
+	else if (v->have_ctrl_evtchn)
+		xenbus_free_evtchn(v->xdev, v->ctrl_evtchn);
 	/* The grant code frees each page once the backend lets go of it. */
 	for (i = 0; i < NH_POOL_PAGES; i++) {
 		if (v->pool_granted[i])
@@ -2052,6 +2519,8 @@ static void nh_free(struct nh_vif *v)
 		xenbus_teardown_ring((void **)&v->tx_sring, 1, &v->tx_ref);
 	if (v->rx_sring)
 		xenbus_teardown_ring((void **)&v->rx_sring, 1, &v->rx_ref);
+	if (v->ctrl_sring)
+		xenbus_teardown_ring((void **)&v->ctrl_sring, 1, &v->ctrl_ref);
 	kfree(v);
 }
 
@@ -2071,6 +2540,29 @@ static bool nh_grant_page(struct nh_vif *v, struct page **page,
 	*ref = r;
 	*granted = true;
 	return true;
+}
+
+/* The ctrl vif's control ring and its own event channel. */
+static int nh_ctrl_setup(struct nh_vif *v)
+{
+	struct xenbus_device *xdev = v->xdev;
+	int ret;
+
+	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&v->ctrl_sring, 1,
+				&v->ctrl_ref);
+	if (ret)
+		return ret;
+	SHARED_RING_INIT(v->ctrl_sring);
+	ret = xenbus_alloc_evtchn(xdev, &v->ctrl_evtchn);
+	if (ret)
+		return ret;
+	v->have_ctrl_evtchn = true;
+	ret = bind_evtchn_to_irqhandler(v->ctrl_evtchn, nh_interrupt, 0,
+					"xsplit-net-hostile-ctrl", v);
+	if (ret < 0)
+		return ret;
+	v->ctrl_irq = ret;
+	return 0;
 }
 
 static int nh_probe(struct xenbus_device *xdev,
@@ -2126,6 +2618,11 @@ static int nh_probe(struct xenbus_device *xdev,
 	if (ret < 0)
 		goto fail;
 	v->irq = ret;
+	if (v->handle == NH_CTRL) {
+		ret = nh_ctrl_setup(v);
+		if (ret)
+			goto fail;
+	}
 
 	/* Only the first handles have a role; others are bound, unused. */
 	mutex_lock(&nh.lock);
@@ -2153,6 +2650,8 @@ static void nh_backend_changed(struct xenbus_device *xdev,
 	case XenbusStateInitWait:
 		if (xdev->state != XenbusStateInitialising)
 			break;
+		v->ctrl_offered = xenbus_read_unsigned(xdev->otherend,
+						       "feature-ctrl-ring", 0);
 		ret = nh_publish(v);
 		if (ret) {
 			xenbus_dev_fatal(xdev, ret, "publishing the rings");

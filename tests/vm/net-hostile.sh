@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# A hostile network frontend against xsplit-netback: a PV domU with five
+# A hostile network frontend against xsplit-netback: a PV domU with six
 # vifs on one bridge runs tests/kmod/net-hostile.c instead of the kernel's
 # xen-netfront and writes the netif rings by hand. vif 0, the victim, gets
 # valid packets, packets refused for every reason the backend has, grants
@@ -11,12 +11,16 @@
 # and after, and receive the victim's frame intact. vif 2 sends bad_limit+1
 # refused packets in one burst and vif 3 a slot chain of 64; vif 4 rewrites
 # its slots while the backend reads them (it must judge one copy) and then
-# runs its receive ring's req_prod 1000 ahead: the backend must disable
-# vifs 2, 3 and 4. The backend keeps its default bad_limit (64): the
+# runs its receive ring's req_prod 1000 ahead; vif 5 has a control ring
+# and sends the control requests the backend must answer and refuse, a
+# key in a grant nobody made, a burst of empty notifications, and then
+# its control ring's req_prod 1000 ahead: the backend must disable vifs
+# 2, 3, 4 and 5. The backend keeps its default bad_limit (64): the
 # victim's and the racer's refusals stay below it in all, so that only the
 # burst decides its vif's fate. The guest checks every answer. dom0 checks
 # the counters the guest predicts for each vif, the carrier and log line
-# of each disabled vif, the rate-limited refusal log, that it spends no CPU
+# of each disabled vif, the hash state the control ring left in debugfs,
+# the rate-limited refusal log, that it spends no CPU
 # on the idle guest's vifs afterwards, that the vifs go with the guest,
 # that the backend unloads and that nothing else was logged at warning
 # level. Before it lets the guest go it prints the backend's and Xen's view
@@ -29,13 +33,13 @@ HOSTILE_KO=$XS/tests/kmod/xsplit-test-net-hostile.ko
 GUEST=$XS/tests/vm/guest/net-hostile.sh
 # Cases in tests/kmod/net-hostile.c (nh_cases[]): fewer tried means some
 # never ran.
-CASES=54
+CASES=71
 BR=xsbr0
 DOM0_IP=192.0.2.1
 MOD=$(ko_name netback)
 VIFSPEC="bridge=$BR, script=$XS/scripts/hotplug/vif-bridge"
-ROLES=(victim bystander budget chain racer)
-HANDLES="0 1 2 3 4"
+ROLES=(victim bystander budget chain racer ctrl)
+HANDLES="0 1 2 3 4 5"
 
 # counter TEXT NAME: one counter from saved ethtool -S output.
 counter() { awk -v n="$2:" '$1 == n { print $2 }' <<<"$1"; }
@@ -101,6 +105,8 @@ for h in $HANDLES; do
 	done
 done
 grep -E "vif$domid\.[0-9]" /proc/interrupts | sed 's/^/# /'
+# What the ctrl vif's frontend set up, and its ring stopped for good.
+ctrl_dbg=$(cat /sys/kernel/debug/xsplit-netback/vif$domid.5/ctrl 2>/dev/null)
 if xl debug-keys e >/dev/null 2>&1; then
 	xl dmesg | awk '/Event channel information for domain 0:/ { d0 = 1; next }
 		/Event channel information for domain/ { d0 = 0 }
@@ -146,7 +152,7 @@ while read -r _ _ vif cname min max; do
 			sh -c "[ '${got:-x}' -ge $min ] && [ '${got:-x}' -le $max ]" 2>/dev/null
 	fi
 done <<<"$(echo "$out" | grep '^xsplit-net-hostile: expect ')"
-check "the guest predicted counters for all five vifs ($nexp)" test $nexp -ge 90
+check "the guest predicted counters for all six vifs ($nexp)" test $nexp -ge 132
 # The same, independently of the guest's arithmetic: every reason the
 # victim was refused for counted, the burst and the chain where they went.
 for c in drop_bad_offset drop_too_many_slots drop_hdr_split drop_zero_len \
@@ -161,6 +167,15 @@ check_eq "budget vif$domid.2 counted bad_limit+1 runts" $((${limit:-64} + 1)) \
 check_eq "chain vif$domid.3 counted one fatal chain" 1 "$(counter "${stats[3]}" drop_fatal)"
 check "bystander vif$domid.1 received frames" \
 	test "$(counter "${stats[1]}" to_guest_packets)" -gt 0 2>/dev/null
+for c in ctrl_requests ctrl_refused ctrl_events; do
+	got=$(counter "${stats[5]}" $c)
+	check "ctrl vif$domid.5 counted $c (${got:-missing})" test "${got:-0}" -gt 0
+done
+# The state the requests that succeeded left: Toeplitz, the four hash
+# types, the 40-byte key, a table of 4 entries for the vif's one queue.
+check "ctrl vif$domid.5 hash state in debugfs" has "$ctrl_dbg" \
+	'^hash: algorithm toeplitz flags 0xf key 40 bytes mapping 4 entries over 1 queue(s)$'
+check "ctrl vif$domid.5 control ring stopped in debugfs" has "$ctrl_dbg" '^ring: .* broken$'
 
 # Carrier: off where the backend disabled the vif, on for the bystander.
 check_eq "victim vif$domid.0 carrier off" 0 "${carrier[0]}"
@@ -168,6 +183,7 @@ check_eq "bystander vif$domid.1 carrier on" 1 "${carrier[1]}"
 check_eq "budget vif$domid.2 carrier off" 0 "${carrier[2]}"
 check_eq "chain vif$domid.3 carrier off" 0 "${carrier[3]}"
 check_eq "racer vif$domid.4 carrier off" 0 "${carrier[4]}"
+check_eq "ctrl vif$domid.5 carrier off" 0 "${carrier[5]}"
 
 log=$(dmesg | tail -n +$((DMESG_MARK + 1)))
 echo "$log" | grep -E "vif$domid\.[0-9]+: " | grep -vE ': domain [0-9]+: ' |
@@ -182,8 +198,10 @@ check "chain vif disabled: domain $domid broke the ring protocol" \
 	has "$log" "vif$domid\.3: disabled: domain $domid broke the ring protocol (tx slot chain that never ends)"
 check "racer vif disabled: domain $domid broke the ring protocol" \
 	has "$log" "vif$domid\.4: disabled: domain $domid broke the ring protocol (rx req_prod beyond the ring)"
+check "ctrl vif disabled: domain $domid broke the ring protocol" \
+	has "$log" "vif$domid\.5: disabled: domain $domid broke the ring protocol (ctrl req_prod beyond the ring)"
 check "bystander vif$domid.1 never disabled" lacks "$log" "vif$domid\.1: disabled"
-check_eq "each vif but the bystander disabled once" 4 \
+check_eq "each vif but the bystander disabled once" 5 \
 	"$(grep -c "vif$domid\.[0-9]: disabled: " <<<"$log")"
 # Refusals are logged naming the vif and the domain, rate-limited.
 refused=0
@@ -205,7 +223,7 @@ for _ in $(seq 100); do
 	ls -d /sys/class/net/vif$domid.* >/dev/null 2>&1 || { gone=1; break; }
 	sleep 0.2
 done
-check_eq "vif$domid.0-4 removed with the guest" 1 "$gone"
+check_eq "vif$domid.0-5 removed with the guest" 1 "$gone"
 unload() {
 	local i
 	for i in $(seq 20); do
@@ -219,10 +237,10 @@ ip link del $BR
 check "our other dom0 modules unload" unload_ours
 
 # What the backend may say at warning level about this guest: refusals and
-# the four vifs it disabled, each line naming the vif and the domain.
+# the five vifs it disabled, each line naming the vif and the domain.
 # Anything else fails.
 noise() {
-	grep -vE "vif$domid\.[0-4]: (domain $domid: |disabled: domain $domid )"
+	grep -vE "vif$domid\.[0-5]: (domain $domid: |disabled: domain $domid )"
 }
 check_eq "nothing else at warning level or above" "" "$(dmesg_warnings | noise)"
 finish
