@@ -10,8 +10,9 @@
 #   make bench-pci       bench/pci: ours against the in-tree xen-pciback
 #   make bench-blk       bench/blk: fio on ours, the in-tree xen-blkback and dom0
 #   make bench-dma       bench/dma: DMA map+unmap on xsplit-dma, swiotlb-xen, identity ops
+#   make bench-net       bench/net: iperf3 on ours, the in-tree xen-netback and a veth pair
 
-.PHONY: check demo deps testbed-shell bench-pci bench-blk bench-dma
+.PHONY: check demo deps testbed-shell bench-pci bench-blk bench-dma bench-net
 
 deps:
 	$(TOP)/scripts/deps
@@ -36,3 +37,7 @@ bench-blk: deps
 bench-dma: deps
 	$(MAKE) -C $(TOP) -s
 	$(TOP)/scripts/testbed --no-build --timeout 1200 run $(TOP)/bench/dma/run.sh
+
+bench-net: deps
+	$(MAKE) -C $(TOP) -s
+	$(TOP)/scripts/testbed --no-build --timeout 1800 run $(TOP)/bench/net/run.sh

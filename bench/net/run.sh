@@ -1,0 +1,201 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench/net: iperf3 between dom0 and a PV domU whose vif is served by our
+# xsplit-netback and by the kernel's in-tree xen-netback (one at a time,
+# same boot, same guest, stock xen-netfront), and the same iperf3 over a
+# veth pair between two network namespaces of dom0 as the limit: what
+# dom0's own stack does without a guest in the way. Not a test: it prints
+# figures.
+#
+#   scripts/testbed run bench/net/run.sh [SECONDS [PAIRS [A [B]]]]
+#   (make bench-net; default 5 s per row, 2 pairs, A = ours, B = intree)
+#
+# Rows: TCP with 1 and 4 streams in each direction (Mbit/s received), and
+# UDP with 64-byte datagrams in each direction, sent as fast as iperf3
+# can (datagrams per second received). "g2d" is the guest sending (the
+# frontend's transmit ring, the backend's NAPI), "d2g" dom0 sending (the
+# frontend's receive ring).
+#
+# As in bench/blk, the comparison is made in pairs close in time, because
+# the emulated machine's speed drifts by more than the backends differ:
+# one guest stays up; between passes its vif is detached, the backend
+# module swapped and the vif attached again; a first pass with each
+# backend does not count (the emulator translates code the first time it
+# runs); then PAIRS pairs in the order ABBA BAAB ... A row's A/B is the
+# median of its pairs' ratios. The guest has one vCPU on one CPU and dom0
+# one vCPU on the other.
+
+. /xsplit/tests/lib/vm.sh
+
+SECS=${1:-5}
+PAIRS=${2:-2}
+A=${3:-ours}
+B=${4:-intree}
+ROWS="tcp1-g2d tcp1-d2g tcp4-g2d tcp4-d2g udp64-g2d udp64-d2g"
+BR=xsbr0
+DOM0_IP=192.0.2.1
+G_IP=192.0.2.2
+MAC=00:16:3e:5a:03:01
+out=/tmp/bench-net
+mkdir -p $out
+
+# The guest: an iperf3 server for the whole run; for each pass, wait for
+# eth0 to come (dom0 attached a vif), give it the address, say so, and
+# wait for it to go again.
+cat >$out/guest.sh <<G
+. /lib/xsplit/guest-lib.sh
+iperf3 -s -D
+echo "guest ready"
+p=0
+while [ \$p -lt \$1 ]; do
+	p=\$((p + 1))
+	wait_for /sys/class/net/eth0 600 || exit 1
+	ip addr add $G_IP/24 dev eth0
+	ip link set eth0 up
+	echo "pass \$p up"
+	while [ -e /sys/class/net/eth0 ]; do sleep 0.2; done
+done
+echo "guest done"
+G
+
+load() {
+	case $1 in
+	ours) insmod "$(ko_path netback)" ;;
+	intree) modprobe xen-netback ;;
+	*) echo "bench/net: unknown backend $1"; return 1 ;;
+	esac
+}
+unload() {
+	case $1 in
+	ours) rmmod "$(ko_name netback)" ;;
+	intree) modprobe -r xen-netback ;;
+	esac
+}
+
+# measure ROW HOST: iperf3 against HOST; prints Mbit/s or datagrams/s
+# received, or "-".
+measure() {
+	local row=$1 host=$2 args=() o
+	case $row in
+	tcp1-*) args=(-P 1) ;;
+	tcp4-*) args=(-P 4) ;;
+	udp64-*) args=(-u -l 64 -b 0) ;;
+	esac
+	case $row in *-g2d) args+=(-R) ;; esac
+	o=$(timeout $((SECS + 30)) iperf3 -c "$host" -t "$SECS" -f m "${args[@]}" 2>&1)
+	case $row in
+	tcp*)
+		awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) }
+		     END { print v == "" ? "-" : v }' <<<"$o" ;;
+	udp*)
+		awk -v s="$SECS" '/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, a, "/"); v = (a[2] - a[1]) / s } }
+		     END { if (v == "") print "-"; else printf "%.0f\n", v }' <<<"$o" ;;
+	esac
+}
+
+# wait_line REGEX: until the guest prints a matching line (polled with
+# grep once a second, so as to take little of dom0's CPU).
+wait_line() {
+	local n=0
+	while ! tr -d '\r' <"$conlog" | grep -qE "$1"; do
+		n=$((n + 1))
+		[ $n -gt 600 ] && { echo "bench/net: the guest never printed /$1/"; return 1; }
+		sleep 1
+	done
+}
+
+# pass P BACKEND: attach a vif served by BACKEND, run every row, detach.
+pass() {
+	local p=$1 be=$2 r v i
+	load "$be" || return 1
+	xl network-attach "$guest" mac=$MAC bridge=$BR \
+		script=$XS/scripts/hotplug/vif-bridge || return 1
+	wait_line "^pass $p up" || return 1
+	for i in $(seq 60); do
+		busybox ping -c 1 -W 2 $G_IP >/dev/null 2>&1 && break
+	done
+	for r in $ROWS; do
+		v=$(measure $r $G_IP)
+		echo "pass $p $be $r $v" >>$out/values
+		echo "  $r: $v"
+	done
+	xl network-detach "$guest" "$(xl network-list "$guest" | awk 'NR == 2 { print $1 }')" ||
+		return 1
+	for i in $(seq 100); do
+		ls /sys/class/net | grep -q "^vif$domid\." || break
+		sleep 0.2
+	done
+	unload "$be"
+}
+
+modprobe -r xen-netback 2>/dev/null
+ip link add $BR type bridge && ip addr add $DOM0_IP/24 dev $BR &&
+	ip link set $BR up || exit 1
+
+# The limit: the same rows over a veth pair, dom0 to a namespace.
+ip netns add bnet && ip link add vb0 type veth peer name vb1 &&
+	ip link set vb1 netns bnet && ip addr add 198.51.100.1/24 dev vb0 &&
+	ip link set vb0 up && ip netns exec bnet ip addr add 198.51.100.2/24 dev vb1 &&
+	ip netns exec bnet ip link set vb1 up && ip netns exec bnet ip link set lo up ||
+	exit 1
+ip netns exec bnet iperf3 -s -D
+sleep 1
+echo "measuring the limit (veth)"
+: >$out/veth
+for r in $ROWS; do
+	# Served from the namespace, so that "g2d" is the far end sending.
+	v=$(measure $r 198.51.100.2)
+	echo "$r $v" >>$out/veth
+	echo "  $r: $v"
+done
+pkill -f "iperf3 -s -D"
+ip netns del bnet
+
+order=("$A" "$B")
+for k in $(seq $PAIRS); do
+	if [ $((k % 2)) = 1 ]; then order+=("$A" "$B"); else order+=("$B" "$A"); fi
+done
+npass=${#order[@]}
+first=3 last=$((2 + 2 * PAIRS))
+
+guest=$($DOMU --bg --bin iperf3 --timeout 60 $out/guest.sh $npass) || exit 1
+conlog=/var/log/xen/console/guest-$guest.log
+domid=$(xl domid "$guest")
+xl vcpu-set Domain-0 1 && xl vcpu-pin Domain-0 all 0 &&
+	xl vcpu-pin "$guest" all 1 || exit 1
+wait_line '^guest ready' || exit 1
+: >$out/values
+for p in $(seq $npass); do
+	be=${order[$((p - 1))]}
+	echo "pass $p: $be"
+	pass $p "$be" || { echo "bench/net: pass $p failed"; xl destroy "$guest"; exit 1; }
+done
+$DOMU --timeout 60 --wait "$guest" >/dev/null
+
+value() { awk -v p=$1 -v r=$2 '$2 == p && $4 == r { print $5 }' $out/values; }
+median() {
+	grep -v -- '^-$' | sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+printf '\nbench/net (iperf3 %s s per row, %s ABBA pairs of passes in one guest; PV domU with stock xen-netfront, 1 vCPU, bridged in dom0; A = %s, B = %s (ours = xsplit-netback, intree = xen-netback); limit = a veth pair in dom0)\n' "$SECS" "$PAIRS" "$A" "$B"
+printf '%-20s %9s %9s %9s %6s %8s %s\n' row A B limit A/B A/limit "(A/B of each pair)"
+for r in $ROWS; do
+	o=() t=() q=()
+	for p in $(seq $first 2 $last); do
+		pa=$p pb=$((p + 1))
+		[ "${order[$((p - 1))]}" = "$A" ] || { pa=$((p + 1)); pb=$p; }
+		o+=("$(value $pa $r)") t+=("$(value $pb $r)")
+		q+=("$(ratio "${o[-1]}" "${t[-1]}")")
+	done
+	mo=$(printf '%s\n' "${o[@]}" | median)
+	mt=$(printf '%s\n' "${t[@]}" | median)
+	mq=$(printf '%s\n' "${q[@]}" | median)
+	l=$(awk -v r=$r '$1 == r { print $2 }' $out/veth)
+	unit=Mbit/s
+	case $r in udp*) unit=pkt/s ;; esac
+	printf '%-20s %9s %9s %9s %6s %8s (%s)\n' "$r $unit" "$mo" "$mt" "$l" \
+		"$(ratio "$mq" 1)" "$(ratio "$mo" "$l")" "${q[*]}"
+done
+echo "ok - bench/net ran"
