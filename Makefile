@@ -43,7 +43,7 @@ SHARED_SRC := $(TOP)/include/xsplit/ring_check.c $(TOP)/include/xsplit/bdf.c \
 	      $(TOP)/include/xsplit/bar_page.c $(TOP)/include/xsplit/pci_front.c \
 	      $(TOP)/include/xsplit/blk_req.c $(TOP)/include/xsplit/dma_pool.c \
 	      $(TOP)/include/xsplit/net_tx.c $(TOP)/include/xsplit/net_ctrl.c \
-	      $(TOP)/include/xsplit/net_credit.c
+	      $(TOP)/include/xsplit/net_credit.c $(TOP)/include/xsplit/net_mcast.c
 SHARED_HDR := $(wildcard $(TOP)/include/xsplit/*.h)
 UNIT_SRC := $(TOP)/tests/unit/unit.c $(wildcard $(TOP)/tests/unit/test_*.c)
 
@@ -105,6 +105,8 @@ ifneq ($(FUZZ_FOUND),)
 		$(TOP)/tests/unit/fuzz_net_ctrl.c $(TOP)/include/xsplit/net_ctrl.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I $(TOP)/include -o $(UNIT_DIR)/fuzz_net_credit \
 		$(TOP)/tests/unit/fuzz_net_credit.c $(TOP)/include/xsplit/net_credit.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I $(TOP)/include -o $(UNIT_DIR)/fuzz_net_mcast \
+		$(TOP)/tests/unit/fuzz_net_mcast.c $(TOP)/include/xsplit/net_mcast.c
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_bdf -max_total_time=60"
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_pci_conf -max_total_time=60"
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_pci_front -max_total_time=60"
@@ -113,6 +115,7 @@ ifneq ($(FUZZ_FOUND),)
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_net_tx -max_total_time=60"
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_net_ctrl -max_total_time=60"
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_net_credit -max_total_time=60"
+	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_net_mcast -max_total_time=60"
 else
 	@echo "fuzz: $(FUZZ_CC) not found, skipped"
 endif

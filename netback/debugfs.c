@@ -4,7 +4,8 @@
  * (ours and what the frontend last wrote), pending EOIs and waiting
  * packets, for whoever has to find out why a vif went quiet. ctrl: the
  * same for the control ring, if the frontend gave one, and the hashing
- * the frontend set up on it.
+ * the frontend set up on it. mcast: whether the frontend asks for
+ * multicast filtering, and the groups it listed.
  */
 
 #include <linux/debugfs.h>
@@ -101,6 +102,22 @@ static int xnb_ctrl_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(xnb_ctrl);
 
+static int xnb_mcast_show(struct seq_file *m, void *unused)
+{
+	struct xnb_vif *vif = m->private;
+	struct xsplit_net_mcast list;
+	u32 i;
+
+	/* A copy: the polls may change the list while we print. */
+	xnb_mcast_snapshot(vif, &list);
+	seq_printf(m, "filter: %s\n", READ_ONCE(vif->mcast_filter) ? "on" : "off");
+	seq_printf(m, "groups: %u of %u\n", list.nr, XNB_MCAST_MAX);
+	for (i = 0; i < list.nr; i++)
+		seq_printf(m, "%pM\n", list.addr[i]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xnb_mcast);
+
 void xnb_debugfs_add(struct xnb_vif *vif)
 {
 	char name[16];
@@ -117,6 +134,7 @@ void xnb_debugfs_add(struct xnb_vif *vif)
 	if (vif->ctrl.chan.ring)
 		debugfs_create_file("ctrl", 0400, vif->debugfs, vif,
 				    &xnb_ctrl_fops);
+	debugfs_create_file("mcast", 0400, vif->debugfs, vif, &xnb_mcast_fops);
 }
 
 void xnb_debugfs_remove(struct xnb_vif *vif)

@@ -7,8 +7,9 @@
  *
  * A frontend may set up Toeplitz hashing on the control ring (ctrl.c):
  * the hash then picks the queue of each packet to the guest (it is not
- * sent along as a hash extra). Not done yet, and not offered to
- * frontends: multicast control and XDP headroom.
+ * sent along as a hash extra). It may list the multicast groups it wants
+ * and have the others filtered out (mcast.c), statically or at any time.
+ * Not done yet, and not offered to frontends: XDP headroom.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -13,6 +13,7 @@
 #include <xen/xenbus.h>
 #include <xsplit/net_credit.h>
 #include <xsplit/net_ctrl.h>
+#include <xsplit/net_mcast.h>
 #include <xsplit/net_tx.h>
 #include <xsplit/xenbus_be.h>
 
@@ -20,6 +21,9 @@
 #define XNB_TX_RING_SIZE	__CONST_RING_SIZE(xen_netif_tx, XEN_PAGE_SIZE)
 #define XNB_RX_RING_SIZE	__CONST_RING_SIZE(xen_netif_rx, XEN_PAGE_SIZE)
 #define XNB_CTRL_RING_SIZE	__CONST_RING_SIZE(xen_netif_ctrl, XEN_PAGE_SIZE)
+
+/* Multicast groups a frontend may list (net_mcast.h). */
+#define XNB_MCAST_MAX		XSPLIT_NET_MCAST_MAX
 
 /* Bytes waiting for the guest before dom0's queue to it is stopped. */
 #define XNB_RX_QUEUE_MAX	(512 * 1024)
@@ -64,6 +68,7 @@ struct xnb_qstats {
 	u64 to_guest_drop_too_big;	/* needs more slots than netfront takes */
 	u64 to_guest_drop_bad_gref;	/* a grant copy to the guest failed */
 	u64 to_guest_drop_purged;	/* queued when the frontend went away */
+	u64 to_guest_drop_mcast;	/* to a group the guest did not list */
 	u64 rx_ring_full;	/* waits for the guest to post buffers */
 	u64 rx_events;		/* notifications on the frontend's rx ring */
 	u64 queue_stopped;	/* dom0's queue to the guest filled up */
@@ -77,6 +82,10 @@ struct xnb_qstats {
 	u64 ctrl_requests;	/* requests answered */
 	u64 ctrl_refused;	/* of which with a status other than SUCCESS */
 	u64 ctrl_events;	/* notifications on the control ring */
+	/* Multicast control operations from the guest, on any queue. */
+	u64 mcast_add;		/* MCAST_ADD carried out (a repeat too) */
+	u64 mcast_del;		/* MCAST_DEL carried out */
+	u64 mcast_refused;	/* not a group, list full, nothing to del */
 };
 
 #define XNB_NR_STATS	(sizeof(struct xnb_qstats) / sizeof(u64))
@@ -238,6 +247,17 @@ struct xnb_vif {
 	spinlock_t hash_lock;
 	struct xsplit_net_hash hash;
 
+	/*
+	 * Multicast control (mcast.c, which says how it is locked): the
+	 * groups the frontend listed, and whether it asks for filtering
+	 * (request-multicast-control, watched while connected).
+	 */
+	spinlock_t mcast_lock;
+	struct xsplit_net_mcast mcast;
+	bool mcast_filter;
+	struct xenbus_watch mcast_watch;
+	bool mcast_watching;
+
 	struct dentry *debugfs;		/* our directory, while connected */
 	struct timer_list watchdog;	/* looks for rings nobody serves */
 
@@ -284,6 +304,14 @@ int xnb_ctrl_connect(struct xnb_vif *vif, struct xnb_queue *q0,
 		     unsigned int nr_queues);
 void xnb_ctrl_disconnect(struct xnb_vif *vif);
 void xnb_ctrl_watchdog(struct xnb_vif *vif);
+
+/* mcast.c: multicast control */
+void xnb_mcast_init(struct xnb_vif *vif);
+int xnb_mcast_connect(struct xnb_vif *vif);
+void xnb_mcast_disconnect(struct xnb_vif *vif);
+bool xnb_mcast_op(struct xnb_queue *q, const struct xsplit_net_tx_pkt *pkt);
+bool xnb_mcast_wanted(struct xnb_vif *vif, const struct sk_buff *skb);
+void xnb_mcast_snapshot(struct xnb_vif *vif, struct xsplit_net_mcast *m);
 
 /* debugfs.c */
 void xnb_debugfs_init(void);

@@ -62,6 +62,11 @@ netdev_tx_t xnb_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		kfree_skb(skb);
 		return NETDEV_TX_OK;
 	}
+	if (!xnb_mcast_wanted(vif, skb)) {
+		q->stats.to_guest_drop_mcast++;
+		kfree_skb(skb);
+		return NETDEV_TX_OK;
+	}
 	if (unlikely(DIV_ROUND_UP(skb->len, XEN_PAGE_SIZE) >
 		     (vif->fe.sg ? XEN_NETIF_NR_SLOTS_MIN : 1) ||
 		     (skb_is_gso(skb) && !xnb_rx_gso_ok(q, skb)))) {

@@ -8,7 +8,10 @@
  * packet, and grant-copies the accepted packets' data into fresh skbs with
  * one hypercall for the whole batch. Nothing is mapped: once the copy is
  * done the guest cannot change what dom0's stack sees. Every slot taken
- * gets a response, a refused packet's data slots with an error.
+ * gets a response, a refused packet's data slots with an error. A
+ * multicast operation a packet carries goes to mcast.c; netif.h's dummy
+ * request, an operation with no data, is answered as soon as it is
+ * carried out or refused.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -58,6 +61,20 @@ static void xnb_tx_refuse(struct xnb_queue *q, const struct xsplit_net_txslot *s
 	xnb_tx_respond_extras(q, pkt->nr_extras);
 	for (i = 1 + pkt->nr_extras; i < pkt->nr_slots; i++)
 		xnb_tx_respond(q, s[i].id, XEN_NETIF_RSP_ERROR);
+}
+
+/*
+ * netif.h's dummy request: a multicast operation and no data. Its one
+ * data slot is answered with whether the operation was carried out.
+ */
+static void xnb_tx_dummy(struct xnb_queue *q, const struct xsplit_net_txslot *s,
+			 const struct xsplit_net_tx_pkt *pkt)
+{
+	bool done = xnb_mcast_op(q, pkt);
+
+	xnb_tx_respond(q, s[0].id, done ? XEN_NETIF_RSP_OKAY :
+					  XEN_NETIF_RSP_ERROR);
+	xnb_tx_respond_extras(q, pkt->nr_extras);
 }
 
 static void xnb_tx_push(struct xnb_queue *q)
@@ -258,6 +275,13 @@ static void xnb_tx_finish(struct xnb_queue *q, unsigned int nr_pend,
 			kfree_skb(p->skb);
 			continue;
 		}
+		/*
+		 * An operation on a packet with data goes with the packet:
+		 * carried out once its data is in. The answer is about the
+		 * data; a refused operation is only counted.
+		 */
+		if (pkt->mcast_op)
+			xnb_mcast_op(q, pkt);
 		xnb_tx_deliver(q, p);
 	}
 	xnb_tx_push(q);
@@ -270,7 +294,8 @@ static void xnb_tx_limits(struct xnb_queue *q, struct xsplit_net_tx_limits *lim)
 	lim->max_len = READ_ONCE(vif->dev->mtu) + VLAN_ETH_HLEN;
 	lim->gso_tcpv4 = true;
 	lim->gso_tcpv6 = true;
-	lim->mcast_ctrl = false;
+	/* Offered at probe: feature-multicast-control (mcast.c). */
+	lim->mcast_ctrl = true;
 }
 
 /*
@@ -388,6 +413,11 @@ static int xnb_tx_batch(struct xnb_queue *q, int budget)
 				q->tx_broken = true;
 				break;
 			}
+			continue;
+		}
+		/* Nothing to copy: answered now, like a refusal. */
+		if (!p->pkt.len) {
+			xnb_tx_dummy(q, s, &p->pkt);
 			continue;
 		}
 		if (!xnb_tx_prepare(q, p, s, nr_ops)) {

@@ -39,6 +39,7 @@ static const struct {
 	{ "to_guest_drop_too_big", XNB_STAT(to_guest_drop_too_big) },
 	{ "to_guest_drop_bad_gref", XNB_STAT(to_guest_drop_bad_gref) },
 	{ "to_guest_drop_purged", XNB_STAT(to_guest_drop_purged) },
+	{ "to_guest_drop_mcast", XNB_STAT(to_guest_drop_mcast) },
 	{ "rx_ring_full", XNB_STAT(rx_ring_full) },
 	{ "rx_events", XNB_STAT(rx_events) },
 	{ "queue_stopped", XNB_STAT(queue_stopped) },
@@ -47,6 +48,9 @@ static const struct {
 	{ "ctrl_requests", XNB_STAT(ctrl_requests) },
 	{ "ctrl_refused", XNB_STAT(ctrl_refused) },
 	{ "ctrl_events", XNB_STAT(ctrl_events) },
+	{ "mcast_add", XNB_STAT(mcast_add) },
+	{ "mcast_del", XNB_STAT(mcast_del) },
+	{ "mcast_refused", XNB_STAT(mcast_refused) },
 };
 
 /* Refusal reasons that are counted: all but OK and INCOMPLETE. */
@@ -145,7 +149,8 @@ static void xnb_get_stats64(struct net_device *dev,
 	s->tx_packets = t.to_guest_packets;
 	s->tx_bytes = t.to_guest_bytes;
 	s->tx_dropped = t.to_guest_drop_down + t.to_guest_drop_too_big +
-			t.to_guest_drop_bad_gref + t.to_guest_drop_purged;
+			t.to_guest_drop_bad_gref + t.to_guest_drop_purged +
+			t.to_guest_drop_mcast;
 }
 
 static int xnb_change_mtu(struct net_device *dev, int mtu)

@@ -182,11 +182,14 @@ static void xnb_connect(struct xnb_vif *vif)
 				 nr_queues, xnb_max_queues);
 		goto out;
 	}
+	/* Before the queues: their polls carry out the operations. */
+	if (xnb_mcast_connect(vif))
+		goto out;
 
 	queues = vzalloc(array_size(nr_queues, sizeof(*queues)));
 	if (!queues) {
 		xenbus_dev_fatal(xdev, -ENOMEM, "allocating %u queues", nr_queues);
-		goto out;
+		goto fail_mcast;
 	}
 	for (i = 0; i < nr_queues; i++) {
 		queues[i].vif = vif;
@@ -194,7 +197,7 @@ static void xnb_connect(struct xnb_vif *vif)
 		ret = xnb_connect_queue(vif, &queues[i], nr_queues, i == 0);
 		if (ret) {
 			xnb_free_queues(queues, i + 1);
-			goto out;
+			goto fail_mcast;
 		}
 	}
 
@@ -202,7 +205,7 @@ static void xnb_connect(struct xnb_vif *vif)
 	/* Before Connected: netif.h has the frontend write its keys first. */
 	if (xnb_ctrl_connect(vif, &queues[0], nr_queues)) {
 		xnb_free_queues(queues, nr_queues);
-		goto out;
+		goto fail_mcast;
 	}
 	rtnl_lock();
 	netif_set_real_num_tx_queues(dev, nr_queues);
@@ -226,13 +229,19 @@ static void xnb_connect(struct xnb_vif *vif)
 	 * vif disconnects and drops this again.
 	 */
 	__module_get(THIS_MODULE);
-	netdev_info(dev, "connected to domain %d (%u queue(s), %s event channels%s%s%s%s)\n",
+	netdev_info(dev, "connected to domain %d (%u queue(s), %s event channels%s%s%s%s%s)\n",
 		    xdev->otherend_id, nr_queues,
 		    vif->fe.split_evtchn ? "split" : "shared",
 		    vif->fe.sg ? ", sg" : "", vif->fe.gso_tcpv4 ? ", gso-tcpv4" : "",
 		    vif->fe.gso_tcpv6 ? ", gso-tcpv6" : "",
-		    vif->ctrl.chan.ring ? ", control ring" : "");
+		    vif->ctrl.chan.ring ? ", control ring" : "",
+		    READ_ONCE(vif->mcast_filter) ? ", multicast filter" : "");
 	xnb_announce(vif);
+	mutex_unlock(&vif->lock);
+	return;
+
+fail_mcast:
+	xnb_mcast_disconnect(vif);
 out:
 	mutex_unlock(&vif->lock);
 }
@@ -260,6 +269,8 @@ static void xnb_disconnect(struct xnb_vif *vif)
 	xnb_ctrl_disconnect(vif);
 	for (i = 0; i < nr; i++)
 		xnb_queue_disconnect(&queues[i]);
+	/* After them: no poll is left to add an address. */
+	xnb_mcast_disconnect(vif);
 	rtnl_lock();
 	spin_lock_bh(&vif->stats_lock);
 	xnb_stats_fold(vif);
@@ -379,6 +390,7 @@ static int xnb_write_features(struct xenbus_device *xdev)
 		"feature-sg", "feature-gso-tcpv4", "feature-gso-tcpv6",
 		"feature-ipv6-csum-offload", "feature-rx-copy",
 		"feature-split-event-channels", "feature-ctrl-ring",
+		"feature-multicast-control", "feature-dynamic-multicast-control",
 	};
 	struct xenbus_transaction xbt;
 	unsigned int i;
@@ -422,6 +434,7 @@ static int xnb_probe(struct xenbus_device *xdev,
 	spin_lock_init(&vif->credit_lock);
 	timer_setup(&vif->watchdog, xnb_watchdog, 0);
 	xnb_ctrl_init(vif);
+	xnb_mcast_init(vif);
 	ratelimit_default_init(&vif->log_rs);
 	ratelimit_set_flags(&vif->log_rs, RATELIMIT_MSG_ON_RELEASE);
 	dev_set_drvdata(&xdev->dev, vif);

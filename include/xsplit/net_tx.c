@@ -137,6 +137,16 @@ static u32 header_slots(const struct xsplit_net_txslot *slots,
 	return n;
 }
 
+/*
+ * netif.h's "dummy transmit request" that carries a multicast operation:
+ * a first slot of size 0 with the extra and no data slot after it. It
+ * names no bytes at all, so it is neither a runt nor short of data.
+ */
+static bool is_dummy(const struct xsplit_net_tx_pkt *p)
+{
+	return p->mcast_op && p->nr_frags == 1 && p->len == 0;
+}
+
 enum xsplit_net_tx_err xsplit_net_tx_parse(const struct xsplit_net_txslot *slots,
 					   u32 avail, bool ring_full,
 					   const struct xsplit_net_tx_limits *lim,
@@ -146,6 +156,7 @@ enum xsplit_net_tx_err xsplit_net_tx_parse(const struct xsplit_net_txslot *slots
 	struct xsplit_net_tx_pkt p = { 0 };
 	struct xsplit_net_extra ex;
 	u32 i = 1, seen = 0, rest = 0;
+	bool dummy;
 	u16 more;
 
 	if (!avail)
@@ -181,11 +192,12 @@ enum xsplit_net_tx_err xsplit_net_tx_parse(const struct xsplit_net_txslot *slots
 		p.nr_frags++;
 	}
 	p.nr_slots = i;
+	dummy = is_dummy(&p);
 
-	if (p.len < XSPLIT_NET_ETH_HLEN)
+	if (p.len < XSPLIT_NET_ETH_HLEN && !dummy)
 		note(&err, XSPLIT_NET_TX_RUNT);
 	/* The first slot's share is what the others leave of the total. */
-	if (rest >= p.len)
+	if (rest >= p.len && !dummy)
 		note(&err, XSPLIT_NET_TX_BAD_SIZE);
 	else
 		p.first_len = p.len - rest;

@@ -81,7 +81,12 @@ struct xsplit_net_tx_pkt {
 	/* Extras follow the first slot: data slots are 0 and 1+nr_extras.. */
 	u32 nr_extras;
 	u32 nr_frags;		/* data slots, the first one included */
-	u32 len;		/* the packet: the first slot's size */
+	/*
+	 * The packet: the first slot's size. 0 only for netif.h's dummy
+	 * request, a multicast operation (mcast_op) on one empty slot:
+	 * nothing to copy or deliver, only the operation to carry out.
+	 */
+	u32 len;
 	u32 first_len;		/* of which the first slot holds */
 	u16 flags;		/* the first slot's XEN_NETTXF_* */
 	u8 gso_type;		/* XEN_NETIF_GSO_TYPE_*, NONE without GSO */

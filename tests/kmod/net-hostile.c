@@ -27,11 +27,27 @@
  *                (hash algorithm, types, key, mapping table) and refuse
  *                with the status netif.h gives, a bad grant, a storm of
  *                empty notifications, then a control ring req_prod 1000
- *                ahead: the backend must disable it.
+ *                ahead: the backend must disable it;
+ *   6 mcast      writes request-multicast-control=1 and amends its
+ *                multicast list with netif.h's dummy requests (and once
+ *                on a frame): adds the backend must carry out, a repeat,
+ *                a unicast and the broadcast address, a del of what is
+ *                not there, a 65th group, each answered okay or error;
+ *                and receives what dom0 sends it (below) with the filter
+ *                on, turned off at run time and on again. It stays up.
  * The victim's and the racer's refusals stay below 64 each in all, so
  * that the budget never decides their fate: the burst gets a vif of its
  * own, as do the chain and the receive ring's index, each of which ends
  * its vif.
+ *
+ * The mcast vif's filter is proved with dom0's help: for each round the
+ * module writes the round's number to data/xsplit-net-hostile-mcast in
+ * the guest's xenstore directory; tests/vm/net-hostile.sh then waits
+ * until the backend's debugfs shows the filter as the round needs it and
+ * writes three frames straight onto the vif: A to a group the vif
+ * listed, B to one it did not, and C, broadcast, last. The module reads
+ * its receive ring until C of that round comes: A and C must be there,
+ * and B only while the filter is off.
  *
  * Each case prints "xsplit-net-hostile: case <name> ok" or
  * "xsplit-net-hostile: case <name> FAIL expected <x> got <y>"; "plan <n>"
@@ -168,12 +184,13 @@ enum nh_role {
 	NH_CHAIN,
 	NH_RACER,
 	NH_CTRL,
+	NH_MCAST,
 	NH_NR_ROLES,
 	NH_ANY = NH_NR_ROLES,	/* a case about no vif in particular */
 };
 
 static const char *const nh_role_names[NH_NR_ROLES] = {
-	"victim", "bystander", "budget", "chain", "racer", "ctrl",
+	"victim", "bystander", "budget", "chain", "racer", "ctrl", "mcast",
 };
 
 /* The backend's counters the cases predict, by their ethtool -S names. */
@@ -200,6 +217,10 @@ enum nh_ctr {
 	C_CTRL_REQUESTS,
 	C_CTRL_REFUSED,
 	C_CTRL_EVENTS,
+	C_TO_GUEST_DROP_MCAST,
+	C_MCAST_ADD,
+	C_MCAST_DEL,
+	C_MCAST_REFUSED,
 	C_NR
 };
 
@@ -226,6 +247,10 @@ static const char *const nh_ctr_names[C_NR] = {
 	[C_CTRL_REQUESTS] = "ctrl_requests",
 	[C_CTRL_REFUSED] = "ctrl_refused",
 	[C_CTRL_EVENTS] = "ctrl_events",
+	[C_TO_GUEST_DROP_MCAST] = "to_guest_drop_mcast",
+	[C_MCAST_ADD] = "mcast_add",
+	[C_MCAST_DEL] = "mcast_del",
+	[C_MCAST_REFUSED] = "mcast_refused",
 };
 
 struct nh_vif {
@@ -280,6 +305,18 @@ struct nh_vif {
 	u16 ctrl_next_id;
 	bool ctrl_unresponsive;		/* like unresponsive, on this ring */
 
+	/*
+	 * Multicast control, on the mcast vif only: what the backend
+	 * offers, whether our request-multicast-control=1 is in xenstore,
+	 * and what its receive ring brought in the filter's rounds.
+	 */
+	unsigned int mcast_offered;	/* feature-multicast-control */
+	unsigned int mcast_dynamic;	/* feature-dynamic-multicast-control */
+	bool mcast_requested;
+	bool rx_in_frame;		/* the last data answer said more_data */
+	u64 rx_frames;			/* packets received whole */
+	u64 mcast_dropped;		/* frames the filter must have dropped */
+
 	/* What the backend's counters must read for this vif afterwards. */
 	u64 exp_min[C_NR], exp_max[C_NR];
 	bool exp_open[C_NR];		/* no maximum */
@@ -294,6 +331,7 @@ struct nh_pkt {
 	u32 at;				/* frame bytes placed so far */
 	bool build_failed;
 	bool undeliverable;		/* answered okay, dropped after */
+	bool dummy;			/* netif.h's dummy request: no data */
 	s16 want;			/* for every data slot */
 	struct xen_netif_tx_request req[NH_MAX_SLOTS];
 	bool is_extra[NH_MAX_SLOTS];
@@ -787,7 +825,8 @@ static bool nh_exchange(struct nh_vif *v, struct nh_pkt **pkts,
 	}
 	for (k = 0; k < np; k++) {
 		nh_tx_post(v, pkts[k], 0, pkts[k]->n);
-		if (pkts[k]->want == XEN_NETIF_RSP_OKAY && !pkts[k]->undeliverable)
+		if (pkts[k]->want == XEN_NETIF_RSP_OKAY &&
+		    !pkts[k]->undeliverable && !pkts[k]->dummy)
 			nh_count(v, C_FROM_GUEST_PACKETS, 1);
 	}
 	nh_tx_push(v);
@@ -875,6 +914,21 @@ static unsigned int nh_rx_wait(struct nh_vif *v, unsigned int n,
 		wait_event_timeout(v->wq, READ_ONCE(v->rx_sring->rsp_prod) != prod,
 				   msecs_to_jiffies(10));
 	}
+}
+
+/* Every good receive buffer on the ring, once per vif. */
+static void nh_rx_post_good(struct nh_vif *v)
+{
+	unsigned int i;
+
+	if (v->rx_posted)
+		return;
+	for (i = 0; i < NH_RX_BUFS; i++) {
+		if (v->rx_granted[i])
+			nh_rx_post(v, i, v->rx_ref_of[i]);
+	}
+	nh_rx_push(v);
+	v->rx_posted = true;
 }
 
 /*
@@ -1360,15 +1414,24 @@ static bool nh_c_extra_gso_size_0(struct nh_vif *v, struct nh_out *o)
 	return nh_bad_extras(v, &ex, 1, C_DROP_BAD_GSO, o);
 }
 
-/* Multicast control is not offered (no feature-multicast-control). */
-static bool nh_c_extra_mcast_add(struct nh_vif *v, struct nh_out *o)
+/*
+ * An add and a del on one packet contradict each other: refused whole,
+ * and neither is carried out (the victim's list stays empty).
+ */
+static bool nh_c_extra_mcast_add_and_del(struct nh_vif *v, struct nh_out *o)
 {
-	struct xen_netif_extra_info ex = {
-		.type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD,
-		.u.mcast.addr = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 },
+	struct xen_netif_extra_info ex[2] = {
+		{
+			.type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD,
+			.u.mcast.addr = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 },
+		},
+		{
+			.type = XEN_NETIF_EXTRA_TYPE_MCAST_DEL,
+			.u.mcast.addr = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 },
+		},
 	};
 
-	return nh_bad_extras(v, &ex, 1, C_DROP_BAD_EXTRA, o);
+	return nh_bad_extras(v, ex, 2, C_DROP_BAD_EXTRA, o);
 }
 
 /*
@@ -1436,7 +1499,7 @@ static bool nh_c_receives_frame(struct nh_vif *b, struct nh_out *o)
 {
 	struct nh_vif *v = nh.vifs[NH_VICTIM];
 	struct nh_pkt *p = &nh.pkt[0];
-	unsigned int i, frames = 0, errors = 0;
+	unsigned int frames = 0, errors = 0;
 	u8 sent[NH_SMALL];
 	unsigned long deadline;
 	bool found = false, ok;
@@ -1446,14 +1509,7 @@ static bool nh_c_receives_frame(struct nh_vif *b, struct nh_out *o)
 		nh_got(o, "no-victim-vif");
 		return false;
 	}
-	if (!b->rx_posted) {
-		for (i = 0; i < NH_RX_BUFS; i++) {
-			if (b->rx_granted[i])
-				nh_rx_post(b, i, b->rx_ref_of[i]);
-		}
-		nh_rx_push(b);
-		b->rx_posted = true;
-	}
+	nh_rx_post_good(b);
 	nh_small(v, p, 0, NH_SMALL);
 	memcpy(sent, nh.frame, sizeof(sent));
 	ok = nh_send(v, p, o);
@@ -2233,6 +2289,352 @@ static bool nh_c_ctrl_then_silent(struct nh_vif *v, struct nh_out *o)
 	return !n;
 }
 
+/* ---- multicast control ---- */
+
+/*
+ * The groups of the mcast vif. dom0 sends frame A of each round to
+ * nh_group_a and B to nh_group_x (tests/vm/net-hostile.sh spells them
+ * the same); nh_group_b is added on a frame and deleted again. The 63
+ * that fill the list are 01:00:5e:5a:03:00 on (nh_group_fill()).
+ */
+static const u8 nh_group_a[ETH_ALEN] = { 0x01, 0x00, 0x5e, 0x5a, 0x02, 0x01 };
+static const u8 nh_group_b[ETH_ALEN] = { 0x01, 0x00, 0x5e, 0x5a, 0x02, 0x02 };
+static const u8 nh_group_x[ETH_ALEN] = { 0x01, 0x00, 0x5e, 0x5a, 0x02, 0x03 };
+
+/* The backend's limit: XNB_MCAST_MAX, as the in-tree netback's. */
+#define NH_MCAST_MAX		64
+/* Where the module tells dom0 which round to send (data/ of the guest). */
+#define NH_MCAST_KEY		"xsplit-net-hostile-mcast"
+/* dom0 polls for the key and starts socat thrice: plenty under emulation. */
+#define NH_MCAST_WAIT_MS	30000
+/* The frames dom0 sends: our ethertype, then "XNHM", round, letter. */
+#define NH_MCAST_TAG_AT		ETH_HLEN
+#define NH_MCAST_LEN_MIN	(ETH_HLEN + 6)
+
+static void nh_group_fill(u8 *a, unsigned int i)
+{
+	static const u8 base[ETH_ALEN] = { 0x01, 0x00, 0x5e, 0x5a, 0x03, 0x00 };
+
+	ether_addr_copy(a, base);
+	a[5] = (u8)i;
+}
+
+static const char *nh_mcast_op_name(u8 op)
+{
+	return op == XEN_NETIF_EXTRA_TYPE_MCAST_ADD ? "add" : "del";
+}
+
+/*
+ * netif.h's dummy request for @op on @addr: one slot that names no
+ * bytes (no grant, offset 0, size 0) and the extra after it.
+ */
+static void nh_dummy(struct nh_pkt *p, u8 op, const u8 *addr)
+{
+	struct xen_netif_extra_info ex = { .type = op };
+
+	nh_pkt_start(p, 0);
+	p->dummy = true;
+	if (nh_slot_add(p, false))
+		p->ndata++;
+	ether_addr_copy(ex.u.mcast.addr, addr);
+	nh_extra(p, &ex);
+	nh_seal(p);
+}
+
+/*
+ * One dummy request, answered okay if the backend carried the operation
+ * out and error if it refused it; counted as the backend counts it.
+ * Appends to what @o says, each request named.
+ */
+static bool nh_mcast_call(struct nh_vif *v, u8 op, const u8 *addr, bool done,
+			  struct nh_out *o)
+{
+	struct nh_pkt *p = &nh.pkt[0];
+
+	nh_want(o, "%s%s-%pM:", o->want[0] ? "+" : "", nh_mcast_op_name(op),
+		addr);
+	nh_got(o, "%s%s-%pM:", o->got[0] ? "+" : "", nh_mcast_op_name(op),
+	       addr);
+	nh_dummy(p, op, addr);
+	p->want = done ? XEN_NETIF_RSP_OKAY : XEN_NETIF_RSP_ERROR;
+	if (!done)
+		nh_count(v, C_MCAST_REFUSED, 1);
+	else if (op == XEN_NETIF_EXTRA_TYPE_MCAST_ADD)
+		nh_count(v, C_MCAST_ADD, 1);
+	else
+		nh_count(v, C_MCAST_DEL, 1);
+	return nh_send(v, p, o);
+}
+
+/* The backend offers both features, and our request is in xenstore. */
+static bool nh_c_mcast_offered(struct nh_vif *v, struct nh_out *o)
+{
+	nh_want(o, "feature-multicast-control-1,dynamic-1,requested");
+	nh_got(o, "feature-multicast-control-%u,dynamic-%u,%s",
+	       v->mcast_offered, v->mcast_dynamic,
+	       v->mcast_requested ? "requested" : "not-requested");
+	return v->mcast_offered == 1 && v->mcast_dynamic == 1 &&
+	       v->mcast_requested;
+}
+
+static bool nh_c_mcast_add(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_mcast_call(v, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, nh_group_a,
+			     true, o);
+}
+
+/*
+ * The operation may ride on a frame too: the frame is judged and
+ * delivered like any other, and the group is added.
+ */
+static bool nh_c_mcast_add_on_frame(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_extra_info ex = {
+		.type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD,
+	};
+	struct nh_pkt *p = &nh.pkt[0];
+
+	ether_addr_copy(ex.u.mcast.addr, nh_group_b);
+	nh_pkt_start(p, 0);
+	nh_frame(v, NH_SMALL);
+	nh_data(v, p, 0, NH_SMALL);
+	nh_extra(p, &ex);
+	nh_seal(p);
+	nh_count(v, C_MCAST_ADD, 1);
+	return nh_send(v, p, o);
+}
+
+/* A group already listed, added again: accepted, and still one entry. */
+static bool nh_c_mcast_add_repeated(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_mcast_call(v, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, nh_group_a,
+			     true, o);
+}
+
+/* Our own MAC and the broadcast address are no groups to filter by. */
+static bool nh_c_mcast_add_not_a_group(struct nh_vif *v, struct nh_out *o)
+{
+	u8 bcast[ETH_ALEN];
+	bool ok;
+
+	eth_broadcast_addr(bcast);
+	ok = nh_mcast_call(v, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, v->mac, false, o);
+	ok = nh_mcast_call(v, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, bcast, false,
+			   o) && ok;
+	return nh_still_serving(v, o) && ok;
+}
+
+static bool nh_c_mcast_del_absent(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_mcast_call(v, XEN_NETIF_EXTRA_TYPE_MCAST_DEL, nh_group_x,
+			     false, o);
+}
+
+/* The group the frame added goes; a second del finds it gone. */
+static bool nh_c_mcast_del(struct nh_vif *v, struct nh_out *o)
+{
+	bool ok;
+
+	ok = nh_mcast_call(v, XEN_NETIF_EXTRA_TYPE_MCAST_DEL, nh_group_b,
+			   true, o);
+	return nh_mcast_call(v, XEN_NETIF_EXTRA_TYPE_MCAST_DEL, nh_group_b,
+			     false, o) && ok;
+}
+
+/*
+ * An empty first slot with data after it is no dummy request but a
+ * packet of 0 bytes, a runt: refused whole, its add not carried out.
+ */
+static bool nh_c_mcast_empty_slot_with_data(struct nh_vif *v, struct nh_out *o)
+{
+	struct xen_netif_extra_info ex = {
+		.type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD,
+	};
+	struct nh_pkt *p = &nh.pkt[0];
+
+	ether_addr_copy(ex.u.mcast.addr, nh_group_b);
+	nh_pkt_start(p, 0);
+	nh_frame(v, NH_SMALL);
+	nh_data(v, p, 0, 0);
+	nh_extra(p, &ex);
+	nh_data(v, p, 0, NH_SMALL);
+	nh_seal(p);
+	p->req[0].size = 0;
+	return nh_refused(v, p, C_DROP_RUNT, o);
+}
+
+/*
+ * Which of this round's frames from dom0 the answer in buffer @buf is:
+ * 0 for A, 1 for B, 2 for C, -1 for any other frame; -2 for one that
+ * says it is ours but is not what dom0 sends.
+ */
+static int nh_mcast_frame(struct nh_vif *v, u16 buf,
+			  const struct xen_netif_rx_response *rsp,
+			  unsigned int round)
+{
+	static const u8 tag[4] = { 'X', 'N', 'H', 'M' };
+	const u8 *f = page_address(v->rx_page[buf]);
+	const struct ethhdr *eth = (const struct ethhdr *)f;
+	int which;
+
+	if (rsp->offset || rsp->status < NH_MCAST_LEN_MIN ||
+	    (rsp->flags & XEN_NETRXF_more_data) ||
+	    eth->h_proto != htons(NH_ETHERTYPE) ||
+	    memcmp(f + NH_MCAST_TAG_AT, tag, sizeof(tag)) ||
+	    f[NH_MCAST_TAG_AT + 4] != round)
+		return -1;
+	which = f[NH_MCAST_TAG_AT + 5] - 'A';
+	if (which == 0 && ether_addr_equal(eth->h_dest, nh_group_a))
+		return 0;
+	if (which == 1 && ether_addr_equal(eth->h_dest, nh_group_x))
+		return 1;
+	if (which == 2 && is_broadcast_ether_addr(eth->h_dest))
+		return 2;
+	return -2;
+}
+
+/*
+ * Take what the receive ring brought, putting each buffer back, until C
+ * of @round came or time is up; note which of A, B and C did. Every
+ * packet received whole is counted for to_guest_packets.
+ */
+static bool nh_mcast_receive(struct nh_vif *v, unsigned int round,
+			     bool seen[3], unsigned int *bad)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(NH_MCAST_WAIT_MS);
+
+	while (!seen[2] && !nh_stopped() && time_before(jiffies, deadline)) {
+		struct xen_netif_rx_response rsp;
+		bool extra, reposted = false;
+		int which;
+		u16 buf;
+
+		nh_rx_wait(v, 1, 100);
+		while (nh_rx_take(v, &rsp, &buf, &extra)) {
+			bool first;
+
+			if (buf < NH_RX_BUFS) {
+				nh_rx_post(v, buf, v->rx_ref_of[buf]);
+				reposted = true;
+			}
+			if (extra)
+				continue;
+			first = !v->rx_in_frame;
+			v->rx_in_frame = rsp.flags & XEN_NETRXF_more_data;
+			if (rsp.status <= 0 || rsp.id != buf || buf >= NH_RX_BUFS) {
+				(*bad)++;
+				continue;
+			}
+			/* A packet's later slots are no packet of their own. */
+			if (!first)
+				continue;
+			v->rx_frames++;
+			which = nh_mcast_frame(v, buf, &rsp, round);
+			if (which >= 0)
+				seen[which] = true;
+			else if (which == -2)
+				(*bad)++;
+		}
+		if (reposted)
+			nh_rx_push(v);
+	}
+	return seen[2];
+}
+
+/*
+ * One round of the filter: request-multicast-control set to @filter (if
+ * it is not so already), dom0 asked to send A, B and C, and they looked
+ * for. The list holds nh_group_a and not nh_group_x.
+ */
+static bool nh_mcast_round(struct nh_vif *v, unsigned int round, bool filter,
+			   struct nh_out *o)
+{
+	bool seen[3] = { false, false, false };
+	unsigned int bad = 0;
+	int ret;
+
+	nh_want(o, "A%s-C", filter ? "" : "-B");
+	if (!v->mcast_requested) {
+		nh_got(o, "no-request-multicast-control-written");
+		return false;
+	}
+	/* Buffers before dom0 is asked: frames for them may come at once. */
+	nh_rx_post_good(v);
+	ret = xenbus_printf(XBT_NIL, v->xdev->nodename,
+			    "request-multicast-control", "%u", filter ? 1 : 0);
+	if (!ret)
+		ret = xenbus_printf(XBT_NIL, "data", NH_MCAST_KEY, "%u", round);
+	if (ret) {
+		nh_got(o, "xenstore-write-failed-%d", ret);
+		return false;
+	}
+	nh_mcast_receive(v, round, seen, &bad);
+	if (filter)
+		v->mcast_dropped++;
+	nh_count_open(v, C_TO_GUEST_PACKETS, v->rx_frames);
+	nh_count_open(v, C_TO_GUEST_DROP_MCAST, v->mcast_dropped);
+	if (!seen[2]) {
+		nh_got(o, "no-C-from-dom0-within-%u-ms(A-%s,B-%s)",
+		       NH_MCAST_WAIT_MS, seen[0] ? "came" : "not",
+		       seen[1] ? "came" : "not");
+	} else {
+		nh_got(o, "%s%s-C", seen[0] ? "A" : "no-A",
+		       seen[1] ? "-B" : "");
+	}
+	if (bad)
+		nh_got(o, ",%u-bad-answer(s)", bad);
+	return seen[0] && seen[1] == !filter && seen[2] && !bad;
+}
+
+/* Filtering as the vif connected: the unlisted group's frame is dropped. */
+static bool nh_c_mcast_filter_on(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_mcast_round(v, 1, true, o);
+}
+
+/* request-multicast-control 0 at run time: everything comes. */
+static bool nh_c_mcast_filter_off(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_mcast_round(v, 2, false, o);
+}
+
+/* And 1 again: the unlisted group's frame is dropped again. */
+static bool nh_c_mcast_filter_on_again(struct nh_vif *v, struct nh_out *o)
+{
+	return nh_mcast_round(v, 3, true, o);
+}
+
+/*
+ * The list holds nh_group_a: 63 more fill it, a 65th is refused, and a
+ * repeated add of a listed group is still accepted when it is full. The
+ * vif goes on serving.
+ */
+static bool nh_c_mcast_add_past_64(struct nh_vif *v, struct nh_out *o)
+{
+	struct nh_out sink;
+	unsigned int i, failed = 0;
+	u8 a[ETH_ALEN];
+	bool ok;
+
+	for (i = 0; i < NH_MCAST_MAX - 1 && !nh_stopped(); i++) {
+		memset(&sink, 0, sizeof(sink));
+		nh_group_fill(a, i);
+		if (!nh_mcast_call(v, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, a, true,
+				   &sink) && !failed++) {
+			nh_want(o, "%s,", sink.want);
+			nh_got(o, "%s,", sink.got);
+		}
+	}
+	nh_want(o, "%u-added", NH_MCAST_MAX - 1);
+	nh_got(o, "%u-added", i - failed);
+	nh_group_fill(a, NH_MCAST_MAX - 1);
+	ok = nh_mcast_call(v, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, a, false, o);
+	ok = nh_mcast_call(v, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, nh_group_a, true,
+			   o) && ok;
+	ok = nh_still_serving(v, o) && ok;
+	return ok && !failed && i == NH_MCAST_MAX - 1;
+}
+
 struct nh_case {
 	enum nh_role role;
 	const char *name;
@@ -2242,7 +2644,8 @@ struct nh_case {
 /*
  * In the order they run. The budget, chain, racer and ctrl vifs die in
  * their own cases, the victim in its last two; the bystander's last two
- * come after every death.
+ * come after every death. The mcast vif lives to the end, its list full
+ * and its filter on for dom0 to look at.
  */
 static const struct nh_case nh_cases[] = {
 	{ NH_ANY, "vifs-connected", nh_c_connected },
@@ -2277,7 +2680,7 @@ static const struct nh_case nh_cases[] = {
 	{ NH_VICTIM, "extra-two-gso", nh_c_extra_two_gso },
 	{ NH_VICTIM, "extra-gso-type-7", nh_c_extra_gso_type_7 },
 	{ NH_VICTIM, "extra-gso-size-0", nh_c_extra_gso_size_0 },
-	{ NH_VICTIM, "extra-mcast-add-not-offered", nh_c_extra_mcast_add },
+	{ NH_VICTIM, "extra-mcast-add-and-del", nh_c_extra_mcast_add_and_del },
 	{ NH_VICTIM, "csum-blank-not-ip", nh_c_csum_blank_not_ip },
 	{ NH_VICTIM, "gso-not-tcp", nh_c_gso_not_tcp },
 	{ NH_VICTIM, "bad-between-good", nh_c_bad_between_good },
@@ -2311,6 +2714,18 @@ static const struct nh_case nh_cases[] = {
 	{ NH_CTRL, "ctrl-req-prod-1000-ahead-no-answer", nh_c_ctrl_req_prod_ahead },
 	{ NH_CTRL, "ctrl-req-prod-put-right-still-silent", nh_c_ctrl_then_silent },
 	{ NH_CTRL, "ctrl-vif-disabled", nh_c_disabled },
+	{ NH_MCAST, "mcast-offered-and-requested", nh_c_mcast_offered },
+	{ NH_MCAST, "mcast-add-group", nh_c_mcast_add },
+	{ NH_MCAST, "mcast-add-on-a-frame", nh_c_mcast_add_on_frame },
+	{ NH_MCAST, "mcast-add-repeated", nh_c_mcast_add_repeated },
+	{ NH_MCAST, "mcast-add-unicast-and-broadcast-refused", nh_c_mcast_add_not_a_group },
+	{ NH_MCAST, "mcast-del-absent-refused", nh_c_mcast_del_absent },
+	{ NH_MCAST, "mcast-del-group", nh_c_mcast_del },
+	{ NH_MCAST, "mcast-empty-slot-with-data-is-a-runt", nh_c_mcast_empty_slot_with_data },
+	{ NH_MCAST, "mcast-filter-on-drops-unlisted", nh_c_mcast_filter_on },
+	{ NH_MCAST, "mcast-filter-off-at-run-time", nh_c_mcast_filter_off },
+	{ NH_MCAST, "mcast-filter-on-again", nh_c_mcast_filter_on_again },
+	{ NH_MCAST, "mcast-add-past-64-refused", nh_c_mcast_add_past_64 },
 	{ NH_VICTIM, "event-storm", nh_c_event_storm },
 	{ NH_VICTIM, "req-prod-1000-ahead-no-answer", nh_c_req_prod_ahead },
 	{ NH_VICTIM, "req-prod-put-right-still-silent", nh_c_req_prod_then_silent },
@@ -2477,6 +2892,10 @@ again:
 	if (!ret && v->ctrl_sring && v->ctrl_offered == 1)
 		ret = xenbus_printf(xbt, xdev->nodename, "event-channel-ctrl",
 				    "%u", v->ctrl_evtchn);
+	/* Before Connected: a backend without the dynamic feature samples it then. */
+	if (!ret && v->handle == NH_MCAST && v->mcast_offered == 1)
+		ret = xenbus_printf(xbt, xdev->nodename,
+				    "request-multicast-control", "%u", 1);
 	if (ret) {
 		xenbus_transaction_end(xbt, 1);
 		return ret;
@@ -2484,8 +2903,11 @@ again:
 	ret = xenbus_transaction_end(xbt, 0);
 	if (ret == -EAGAIN)
 		goto again;
-	if (!ret)
+	if (!ret) {
 		v->ctrl_published = v->ctrl_sring && v->ctrl_offered == 1;
+		v->mcast_requested = v->handle == NH_MCAST &&
+				     v->mcast_offered == 1;
+	}
 	return ret;
 }
 
@@ -2652,6 +3074,12 @@ static void nh_backend_changed(struct xenbus_device *xdev,
 			break;
 		v->ctrl_offered = xenbus_read_unsigned(xdev->otherend,
 						       "feature-ctrl-ring", 0);
+		v->mcast_offered = xenbus_read_unsigned(xdev->otherend,
+							"feature-multicast-control",
+							0);
+		v->mcast_dynamic = xenbus_read_unsigned(xdev->otherend,
+							"feature-dynamic-multicast-control",
+							0);
 		ret = nh_publish(v);
 		if (ret) {
 			xenbus_dev_fatal(xdev, ret, "publishing the rings");

@@ -40,13 +40,14 @@
  * - a refusal has nr_slots outside 1..avail or above
  *   XSPLIT_NET_TX_FATAL_SLOTS;
  * - OK comes with nr_slots above avail or other than 1 + nr_extras +
- *   nr_frags - 1, more than 18 data slots, len below 14 or other than
- *   slot 0's size, first_len 0, first_len plus the later data slots'
- *   sizes other than len, a data slot (the first with first_len) leaving
- *   its 4 KiB page, an empty later data slot, len above max_len without
- *   GSO, GSO of a type not offered or of size 0, a multicast operation
- *   not offered, the first 128 bytes in more than 3 data slots, or any
- *   field other than the model's.
+ *   nr_frags - 1, more than 18 data slots, len other than slot 0's size,
+ *   len below 14 or first_len 0 but for netif.h's dummy request (len 0,
+ *   one data slot, a multicast operation), first_len plus the later data
+ *   slots' sizes other than len, a data slot (the first with
+ *   first_len) leaving its 4 KiB page, an empty later data slot, len
+ *   above max_len without GSO, GSO of a type not offered or of size 0, a
+ *   multicast operation not offered, the first 128 bytes in more than 3
+ *   data slots, or any field other than the model's.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -233,12 +234,24 @@ static void model_extras(const struct xsplit_net_txslot *s,
 	}
 }
 
+/* A multicast operation on one slot of size 0: no bytes, no runt. */
+static bool model_dummy(const struct model *m)
+{
+	return m->mcast_op && m->nr_frags == 1 && m->len == 0;
+}
+
 static void model_data(const struct xsplit_net_txslot *s,
 		       const struct xsplit_net_tx_limits *lim,
 		       struct model *m)
 {
 	u32 i, rest = 0, have, hdr, want;
 	bool empty = false;
+
+	if (model_dummy(m)) {
+		if (s[0].offset > PAGE)
+			m->why |= BIT(XSPLIT_NET_TX_BAD_OFFSET);
+		return;
+	}
 
 	for (i = 1 + m->nr_extras; i < m->nr_slots; i++) {
 		if (!s[i].size) {
@@ -335,9 +348,16 @@ static void check_ok(const struct input *x,
 		abort();
 	if (p->nr_frags > XEN_NETIF_NR_SLOTS_MIN)
 		abort();
-	if (p->len != s[0].size || p->len < 14 || p->first_len < 1 ||
-	    p->flags != s[0].flags)
+	if (p->len != s[0].size || p->flags != s[0].flags)
 		abort();
+	if (!p->len) {
+		/* The dummy: one empty slot in its page, an operation. */
+		if (!p->mcast_op || p->nr_frags != 1 || p->first_len ||
+		    s[0].offset > PAGE)
+			abort();
+	} else if (p->len < 14 || p->first_len < 1) {
+		abort();
+	}
 	if (!!p->nr_extras != !!(s[0].flags & XSPLIT_NETTXF_EXTRA_INFO))
 		abort();
 	if ((u32)s[0].offset + p->first_len > PAGE)

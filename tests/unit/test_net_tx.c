@@ -386,6 +386,89 @@ TEST(net_tx_mcast_add_and_del)
 	CHECK(REFUSED(s, &l, XSPLIT_NET_TX_BAD_EXTRA));
 }
 
+/*
+ * netif.h's dummy request: the operation on a first slot of size 0 and
+ * nothing else. Accepted as a packet of length 0, which the backend only
+ * answers.
+ */
+TEST(net_tx_mcast_dummy)
+{
+	static const u8 ops[] = { XEN_NETIF_EXTRA_TYPE_MCAST_ADD,
+				  XEN_NETIF_EXTRA_TYPE_MCAST_DEL };
+	struct xsplit_net_tx_limits l;
+	struct xsplit_net_txslot s[2];
+	struct xsplit_net_tx_pkt p;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		/* As a frontend fills it: no grant, no offset. */
+		s[0] = data(0, 0, XINFO);
+		s[0].gref = 0;
+		s[1] = ext_mcast(ops[i], 0);
+		l = lim_full();
+		CHECK(ACCEPTED(s, &l, &p));
+		CHECK(p.len == 0 && p.first_len == 0);
+		CHECK(p.nr_frags == 1 && p.nr_extras == 1);
+		CHECK(p.mcast_op == ops[i]);
+		CHECK(memcmp(p.mcast_addr, maddr, 6) == 0);
+		/* Not offered: an empty slot with an unoffered extra. */
+		l.mcast_ctrl = false;
+		CHECK(REFUSED(s, &l, XSPLIT_NET_TX_BAD_EXTRA));
+	}
+}
+
+/* Only a slot that names no bytes at all is a dummy. */
+TEST(net_tx_mcast_dummy_only_when_empty)
+{
+	struct xsplit_net_tx_limits l = lim_full();
+	struct xsplit_net_txslot s[] = {
+		data(0, 13, XINFO),
+		ext_mcast(XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 0),
+	};
+	struct xsplit_net_txslot t[] = {
+		data(0, 0, XINFO | MORE),
+		ext_mcast(XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 0),
+		data(0, 60, 0),
+	};
+	struct xsplit_net_txslot u[] = {
+		data(0, 0, XINFO),
+		ext_hash(0),
+	};
+	struct xsplit_net_tx_pkt p;
+
+	CHECK(REFUSED(s, &l, XSPLIT_NET_TX_RUNT));
+	s[0].size = 1;
+	CHECK(REFUSED(s, &l, XSPLIT_NET_TX_RUNT));
+	/* Data after an empty first slot: a packet of 0 bytes, no dummy. */
+	CHECK(REFUSED(t, &l, XSPLIT_NET_TX_RUNT));
+	/* Any other extra on an empty slot leaves a packet of 0 bytes. */
+	CHECK(REFUSED(u, &l, XSPLIT_NET_TX_RUNT));
+	/* A dummy may carry a hash hint too; the offset is still checked. */
+	{
+		struct xsplit_net_txslot d[] = {
+			data(PAGE, 0, XINFO),
+			ext_hash(EMORE),
+			ext_mcast(XEN_NETIF_EXTRA_TYPE_MCAST_DEL, 0),
+		};
+
+		CHECK(ACCEPTED(d, &l, &p));
+		CHECK(p.len == 0 && p.nr_extras == 2);
+		CHECK(p.mcast_op == XEN_NETIF_EXTRA_TYPE_MCAST_DEL);
+		d[0].offset = PAGE + 1;
+		CHECK(REFUSED(d, &l, XSPLIT_NET_TX_BAD_OFFSET));
+	}
+	/* Two operations make no dummy either. */
+	{
+		struct xsplit_net_txslot d[] = {
+			data(0, 0, XINFO),
+			ext_mcast(XEN_NETIF_EXTRA_TYPE_MCAST_ADD, EMORE),
+			ext_mcast(XEN_NETIF_EXTRA_TYPE_MCAST_DEL, 0),
+		};
+
+		CHECK(REFUSED(d, &l, XSPLIT_NET_TX_BAD_EXTRA));
+	}
+}
+
 TEST(net_tx_hash_extra)
 {
 	struct xsplit_net_tx_limits l = lim_plain();

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# A hostile network frontend against xsplit-netback: a PV domU with six
+# A hostile network frontend against xsplit-netback: a PV domU with seven
 # vifs on one bridge runs tests/kmod/net-hostile.c instead of the kernel's
 # xen-netfront and writes the netif rings by hand. vif 0, the victim, gets
 # valid packets, packets refused for every reason the backend has, grants
@@ -15,12 +15,20 @@
 # and sends the control requests the backend must answer and refuse, a
 # key in a grant nobody made, a burst of empty notifications, and then
 # its control ring's req_prod 1000 ahead: the backend must disable vifs
-# 2, 3, 4 and 5. The backend keeps its default bad_limit (64): the
+# 2, 3, 4 and 5. vif 6 asks for multicast filtering and amends its list
+# (adds, a repeat, refused adds of unicast, broadcast and a 65th group,
+# a del of what is not there); in three rounds the guest asks dom0 (in
+# its data/xsplit-net-hostile-mcast) to send it a frame to a listed
+# group, one to an unlisted group and a broadcast, with the filter on,
+# turned off at run time, and on again, and checks that only the
+# unlisted group's frame is kept from it, and only while the filter is
+# on. The backend keeps its default bad_limit (64): the
 # victim's and the racer's refusals stay below it in all, so that only the
 # burst decides its vif's fate. The guest checks every answer. dom0 checks
 # the counters the guest predicts for each vif, the carrier and log line
-# of each disabled vif, the hash state the control ring left in debugfs,
-# the rate-limited refusal log, that it spends no CPU
+# of each disabled vif, the hash state the control ring left in debugfs
+# and the multicast list and filter state, the rate-limited refusal log,
+# that it spends no CPU
 # on the idle guest's vifs afterwards, that the vifs go with the guest,
 # that the backend unloads and that nothing else was logged at warning
 # level. Before it lets the guest go it prints the backend's and Xen's view
@@ -33,13 +41,19 @@ HOSTILE_KO=$XS/tests/kmod/xsplit-test-net-hostile.ko
 GUEST=$XS/tests/vm/guest/net-hostile.sh
 # Cases in tests/kmod/net-hostile.c (nh_cases[]): fewer tried means some
 # never ran.
-CASES=71
+CASES=83
 BR=xsbr0
 DOM0_IP=192.0.2.1
 MOD=$(ko_name netback)
 VIFSPEC="bridge=$BR, script=$XS/scripts/hotplug/vif-bridge"
-ROLES=(victim bystander budget chain racer ctrl)
-HANDLES="0 1 2 3 4 5"
+ROLES=(victim bystander budget chain racer ctrl mcast)
+HANDLES="0 1 2 3 4 5 6"
+
+# The mcast vif's groups (tests/kmod/net-hostile.c): A is on its list, X
+# never is; C frames go to broadcast.
+MCAST_A='\x01\x00\x5e\x5a\x02\x01'
+MCAST_X='\x01\x00\x5e\x5a\x02\x03'
+MCAST_C='\xff\xff\xff\xff\xff\xff'
 
 # counter TEXT NAME: one counter from saved ethtool -S output.
 counter() { awk -v n="$2:" '$1 == n { print $2 }' <<<"$1"; }
@@ -53,6 +67,52 @@ softirq_over() {
 	sleep "$1"
 	b=$(awk '$1 == "cpu" { print $8 }' /proc/stat)
 	echo $((b - a))
+}
+
+# mcast_send VIF DEST ROUND LETTER: a 60-byte frame written straight onto
+# the vif (to the guest), not through the bridge, whose multicast
+# snooping is no part of the test: DEST, a made-up source, our
+# ethertype, then "XNHM", the round and the letter the guest looks for.
+mcast_send() {
+	local f=/tmp/net-hostile-mcast-frame
+	{
+		printf "$2"'\x02\x00\x00\x5a\x0d\x00\x88\xb5XNHM'
+		printf "\\x0$3"
+		printf '%s' "$4"
+		head -c 40 /dev/zero
+	} >$f && socat -u OPEN:$f INTERFACE:$1
+}
+# mcast_rounds DOMID: the guest's three rounds. For each, wait until it
+# writes the round to data/xsplit-net-hostile-mcast and the backend's
+# debugfs shows the filter as the round needs it (on, off, on again),
+# then send A (listed group), B (unlisted group) and, last, C
+# (broadcast), which ends the round for the guest: one queue, in order.
+mcast_rounds() {
+	local vif=vif$1.6 key=/local/domain/$1/data/xsplit-net-hostile-mcast
+	local dbg=/sys/kernel/debug/xsplit-netback/vif$1.6/mcast
+	local r want n
+
+	for r in 1 2 3; do
+		want=on
+		[ $r = 2 ] && want=off
+		n=0
+		until [ "$(xenstore-read $key 2>/dev/null)" = $r ]; do
+			n=$((n + 1))
+			[ $n -le 2000 ] || { echo "round $r: never asked for"; return 1; }
+			sleep 0.2
+		done
+		n=0
+		until grep -qx "filter: $want" $dbg 2>/dev/null; do
+			n=$((n + 1))
+			[ $n -le 100 ] || { echo "round $r: filter never $want"; return 1; }
+			sleep 0.1
+		done
+		mcast_send $vif "$MCAST_A" $r A && mcast_send $vif "$MCAST_X" $r B ||
+			{ echo "round $r: sending A and B failed"; return 1; }
+		sleep 0.3
+		mcast_send $vif "$MCAST_C" $r C || { echo "round $r: sending C failed"; return 1; }
+		echo "round $r: filter $want, A B C sent"
+	done
 }
 
 dmesg_mark
@@ -74,9 +134,17 @@ name=$($DOMU --bg --timeout 500 --no-load xen-netfront --cfg "vif = [$vifs]" \
 check "hostile guest created" test -n "$name"
 [ -n "$name" ] || finish
 domid=$(xl domid "$name")
+mcast_rounds $domid >/tmp/net-hostile-mcast.log 2>&1 &
+mcast_pid=$!
 
 check "hostile guest went through its cases" \
 	$DOMU --timeout 450 --expect "$name" '^xsplit-net-hostile: done '
+# The rounds come before "done": a helper still waiting waits for nothing.
+kill $mcast_pid 2>/dev/null
+wait $mcast_pid
+mcast_rc=$?
+sed 's/^/# mcast: /' /tmp/net-hostile-mcast.log
+check_eq "dom0 sent the mcast vif its frames in all 3 rounds" 0 "$mcast_rc"
 declare -A stats carrier
 for h in $HANDLES; do
 	v=vif$domid.$h
@@ -105,8 +173,10 @@ for h in $HANDLES; do
 	done
 done
 grep -E "vif$domid\.[0-9]" /proc/interrupts | sed 's/^/# /'
-# What the ctrl vif's frontend set up, and its ring stopped for good.
+# What the ctrl vif's frontend set up, and its ring stopped for good;
+# the mcast vif's list and filter.
 ctrl_dbg=$(cat /sys/kernel/debug/xsplit-netback/vif$domid.5/ctrl 2>/dev/null)
+mcast_dbg=$(cat /sys/kernel/debug/xsplit-netback/vif$domid.6/mcast 2>/dev/null)
 if xl debug-keys e >/dev/null 2>&1; then
 	xl dmesg | awk '/Event channel information for domain 0:/ { d0 = 1; next }
 		/Event channel information for domain/ { d0 = 0 }
@@ -152,7 +222,7 @@ while read -r _ _ vif cname min max; do
 			sh -c "[ '${got:-x}' -ge $min ] && [ '${got:-x}' -le $max ]" 2>/dev/null
 	fi
 done <<<"$(echo "$out" | grep '^xsplit-net-hostile: expect ')"
-check "the guest predicted counters for all six vifs ($nexp)" test $nexp -ge 132
+check "the guest predicted counters for all seven vifs ($nexp)" test $nexp -ge 182
 # The same, independently of the guest's arithmetic: every reason the
 # victim was refused for counted, the burst and the chain where they went.
 for c in drop_bad_offset drop_too_many_slots drop_hdr_split drop_zero_len \
@@ -176,6 +246,18 @@ done
 check "ctrl vif$domid.5 hash state in debugfs" has "$ctrl_dbg" \
 	'^hash: algorithm toeplitz flags 0xf key 40 bytes mapping 4 entries over 1 queue(s)$'
 check "ctrl vif$domid.5 control ring stopped in debugfs" has "$ctrl_dbg" '^ring: .* broken$'
+for c in mcast_add mcast_del mcast_refused to_guest_drop_mcast; do
+	got=$(counter "${stats[6]}" $c)
+	check "mcast vif$domid.6 counted $c (${got:-missing})" test "${got:-0}" -gt 0
+done
+# What the operations left: group A and the 63 that filled the list (the
+# last 01:00:5e:5a:03:3e), not the group deleted, nor the 65th refused.
+check "mcast vif$domid.6 filter on in debugfs" has "$mcast_dbg" '^filter: on$'
+check "mcast vif$domid.6 list full in debugfs" has "$mcast_dbg" '^groups: 64 of 64$'
+check "mcast vif$domid.6 lists group A" has "$mcast_dbg" '^01:00:5e:5a:02:01$'
+check "mcast vif$domid.6 lists the 64th group" has "$mcast_dbg" '^01:00:5e:5a:03:3e$'
+check "mcast vif$domid.6 lists not the deleted group" lacks "$mcast_dbg" '^01:00:5e:5a:02:02$'
+check "mcast vif$domid.6 lists not the refused 65th" lacks "$mcast_dbg" '^01:00:5e:5a:03:3f$'
 
 # Carrier: off where the backend disabled the vif, on for the bystander.
 check_eq "victim vif$domid.0 carrier off" 0 "${carrier[0]}"
@@ -184,6 +266,7 @@ check_eq "budget vif$domid.2 carrier off" 0 "${carrier[2]}"
 check_eq "chain vif$domid.3 carrier off" 0 "${carrier[3]}"
 check_eq "racer vif$domid.4 carrier off" 0 "${carrier[4]}"
 check_eq "ctrl vif$domid.5 carrier off" 0 "${carrier[5]}"
+check_eq "mcast vif$domid.6 carrier on" 1 "${carrier[6]}"
 
 log=$(dmesg | tail -n +$((DMESG_MARK + 1)))
 echo "$log" | grep -E "vif$domid\.[0-9]+: " | grep -vE ': domain [0-9]+: ' |
@@ -201,7 +284,8 @@ check "racer vif disabled: domain $domid broke the ring protocol" \
 check "ctrl vif disabled: domain $domid broke the ring protocol" \
 	has "$log" "vif$domid\.5: disabled: domain $domid broke the ring protocol (ctrl req_prod beyond the ring)"
 check "bystander vif$domid.1 never disabled" lacks "$log" "vif$domid\.1: disabled"
-check_eq "each vif but the bystander disabled once" 5 \
+check "mcast vif$domid.6 never disabled" lacks "$log" "vif$domid\.6: disabled"
+check_eq "each vif but the bystander and mcast disabled once" 5 \
 	"$(grep -c "vif$domid\.[0-9]: disabled: " <<<"$log")"
 # Refusals are logged naming the vif and the domain, rate-limited.
 refused=0
@@ -223,7 +307,7 @@ for _ in $(seq 100); do
 	ls -d /sys/class/net/vif$domid.* >/dev/null 2>&1 || { gone=1; break; }
 	sleep 0.2
 done
-check_eq "vif$domid.0-5 removed with the guest" 1 "$gone"
+check_eq "vif$domid.0-6 removed with the guest" 1 "$gone"
 unload() {
 	local i
 	for i in $(seq 20); do
@@ -240,7 +324,7 @@ check "our other dom0 modules unload" unload_ours
 # the five vifs it disabled, each line naming the vif and the domain.
 # Anything else fails.
 noise() {
-	grep -vE "vif$domid\.[0-5]: (domain $domid: |disabled: domain $domid )"
+	grep -vE "vif$domid\.[0-6]: (domain $domid: |disabled: domain $domid )"
 }
 check_eq "nothing else at warning level or above" "" "$(dmesg_warnings | noise)"
 finish
