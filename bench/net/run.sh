@@ -105,6 +105,24 @@ wait_line() {
 	done
 }
 
+# After a pass of ours: did the watchdog have to serve a ring whose
+# notification went missing? If so, what the channels looked like.
+ours_health() {
+	local v k
+	v=$(cd /sys/class/net && ls -d vif$domid.* 2>/dev/null | head -n 1)
+	k=$(ethtool -S "$v" | awk '$1 == "stall_kicks:" { print $2 }')
+	echo "  stall_kicks: ${k:--}"
+	[ "${k:-0}" = 0 ] && return
+	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+	{
+		ethtool -S "$v" | grep -v ': 0$'
+		grep vif /proc/interrupts
+		cat /sys/kernel/debug/xsplit-netback/$v/queue-*
+		xl debug-keys e
+		xl dmesg | grep -E "d=$domid " | tail -n 8
+	} 2>&1 | sed 's/^/    /'
+}
+
 # pass P BACKEND: attach a vif served by BACKEND, run every row, detach.
 pass() {
 	local p=$1 be=$2 r v i
@@ -120,6 +138,7 @@ pass() {
 		echo "pass $p $be $r $v" >>$out/values
 		echo "  $r: $v"
 	done
+	[ "$be" = ours ] && ours_health
 	xl network-detach "$guest" "$(xl network-list "$guest" | awk 'NR == 2 { print $1 }')" ||
 		return 1
 	for i in $(seq 100); do
