@@ -73,6 +73,7 @@ struct xnb_qstats {
 	u64 rx_events;		/* notifications on the frontend's rx ring */
 	u64 queue_stopped;	/* dom0's queue to the guest filled up */
 	u64 stall_kicks;	/* rings the watchdog found waiting unserved */
+	u64 eoi_rescues;	/* EOIs it gave their channels unowed */
 	u64 rate_waits;		/* times the rate limit held the guest back */
 	/*
 	 * The control ring's: it is the vif's, not a queue's, so only
@@ -286,6 +287,7 @@ int xnb_queue_connect(struct xnb_queue *q, grant_ref_t tx_ref,
 		      evtchn_port_t rx_port);
 void xnb_queue_disconnect(struct xnb_queue *q);
 void xnb_queue_kick(struct xnb_queue *q);
+void xnb_queue_unstick(struct xnb_queue *q);
 void xnb_watchdog(struct timer_list *t);
 bool xnb_vif_misbehaved(struct xnb_vif *vif, const char *why, bool fatal);
 

@@ -211,6 +211,38 @@ static bool xnb_txq_stranded(struct xnb_queue *q)
 }
 
 /*
+ * A stalled ring whose channel we owe no EOI: give one anyway. Seen in the
+ * test bed: a channel whose one event (the one Xen raises at bind) had
+ * been answered stayed masked in Xen, pending, for good, although the IRQ
+ * core had it unmasked. A late EOI unmasks the port whatever Linux's
+ * record of it says, so the frontend's next notifications get through
+ * again instead of the watchdog serving the ring once a second forever.
+ * (Owed or not is read racily: at worst an event being handled right now
+ * is unmasked a little early, and its own EOI follows.)
+ */
+static bool xnb_eoi_rescue(struct xnb_queue *q, unsigned int side)
+{
+	int irq;
+	struct xnb_eoi *e = xnb_eoi_of(q, side, &irq);
+
+	if (irq <= 0 || atomic_read(&e->pending))
+		return false;
+	xen_irq_lateeoi(irq, 0);
+	return true;
+}
+
+/*
+ * When we tell the frontend we are connected, the event Xen raised at bind
+ * has come and been answered: make sure that answer took (see above).
+ */
+void xnb_queue_unstick(struct xnb_queue *q)
+{
+	xnb_eoi_rescue(q, XNB_EOI_TX);
+	if (q->vif->fe.split_evtchn)
+		xnb_eoi_rescue(q, XNB_EOI_RX);
+}
+
+/*
  * Once a second: a ring with work and nobody on it means a notification
  * went missing (the frontend's or ours). Serve it and count it, so that a
  * vif never hangs on one lost event and the counter shows it happened.
@@ -225,10 +257,14 @@ void xnb_watchdog(struct timer_list *t)
 
 		if (xnb_tx_stalled(q)) {
 			q->stats.stall_kicks++;
+			if (xnb_eoi_rescue(q, XNB_EOI_TX))
+				q->stats.eoi_rescues++;
 			napi_schedule(&q->napi);
 		}
 		if (xnb_rx_stalled(q)) {
 			q->stats.stall_kicks++;
+			if (xnb_eoi_rescue(q, XNB_EOI_RX))
+				q->stats.eoi_rescues++;
 			xnb_kick_rx(q);
 		}
 		if (xnb_txq_stranded(q)) {

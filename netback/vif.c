@@ -44,6 +44,7 @@ static const struct {
 	{ "rx_events", XNB_STAT(rx_events) },
 	{ "queue_stopped", XNB_STAT(queue_stopped) },
 	{ "stall_kicks", XNB_STAT(stall_kicks) },
+	{ "eoi_rescues", XNB_STAT(eoi_rescues) },
 	{ "rate_waits", XNB_STAT(rate_waits) },
 	{ "ctrl_requests", XNB_STAT(ctrl_requests) },
 	{ "ctrl_refused", XNB_STAT(ctrl_refused) },
