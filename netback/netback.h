@@ -64,6 +64,7 @@ struct xnb_qstats {
 	u64 to_guest_packets;
 	u64 to_guest_bytes;
 	u64 to_guest_gso;
+	u64 to_guest_hash;	/* packets given the frontend's hash */
 	u64 to_guest_drop_down;		/* arrived while the vif is disabled */
 	u64 to_guest_drop_too_big;	/* needs more slots than netfront takes */
 	u64 to_guest_drop_bad_gref;	/* a grant copy to the guest failed */
@@ -116,6 +117,7 @@ struct xnb_rx_pend {
 	RING_IDX first_slot;		/* ring index of its first response */
 	u16 nr_data;			/* data slots */
 	bool gso_extra;			/* a GSO extra follows the first */
+	bool hash_extra;		/* a hash extra follows, after the GSO */
 	u16 ids[XEN_NETIF_NR_SLOTS_MIN];	/* of its data slots' requests */
 };
 
@@ -313,6 +315,8 @@ int xnb_mcast_connect(struct xnb_vif *vif);
 void xnb_mcast_disconnect(struct xnb_vif *vif);
 bool xnb_mcast_op(struct xnb_queue *q, const struct xsplit_net_tx_pkt *pkt);
 bool xnb_mcast_wanted(struct xnb_vif *vif, const struct sk_buff *skb);
+bool xnb_hash_skb(struct xnb_vif *vif, const struct sk_buff *skb,
+		  struct xsplit_net_hash_result *res);
 void xnb_mcast_snapshot(struct xnb_vif *vif, struct xsplit_net_mcast *m);
 
 /* debugfs.c */

@@ -37,11 +37,46 @@ static bool xnb_rx_gso_ok(const struct xnb_queue *q, const struct sk_buff *skb)
 	return false;
 }
 
-/* Ring slots @skb takes: its data in whole pages, and a GSO extra. */
+/*
+ * The frontend's hash of a packet to the guest, taken when dom0 hands it
+ * to us: the control ring may change the hash state while it waits.
+ */
+struct xnb_rx_cb {
+	u32 hash;
+	u8 type;		/* _XEN_NETIF_CTRL_HASH_TYPE_*, a bit number */
+	bool hashed;
+};
+
+static struct xnb_rx_cb *xnb_rx_cb(const struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct xnb_rx_cb) > sizeof(skb->cb));
+	return (struct xnb_rx_cb *)skb->cb;
+}
+
+static void xnb_rx_take_hash(struct xnb_vif *vif, struct sk_buff *skb)
+{
+	struct xnb_rx_cb *cb = xnb_rx_cb(skb);
+	struct xsplit_net_hash_result res;
+
+	cb->hashed = xnb_hash_skb(vif, skb, &res);
+	if (cb->hashed) {
+		cb->hash = res.hash;
+		cb->type = __ffs(res.type);
+	}
+}
+
+/* Extra info slots @skb takes after its first: GSO, then the hash. */
+static unsigned int xnb_rx_extras(const struct xnb_queue *q,
+				  const struct sk_buff *skb)
+{
+	return xnb_rx_gso_ok(q, skb) + xnb_rx_cb(skb)->hashed;
+}
+
+/* Ring slots @skb takes: its data in whole pages, and its extras. */
 static unsigned int xnb_rx_slots(const struct xnb_queue *q,
 				 const struct sk_buff *skb)
 {
-	return DIV_ROUND_UP(skb->len, XEN_PAGE_SIZE) + xnb_rx_gso_ok(q, skb);
+	return DIV_ROUND_UP(skb->len, XEN_PAGE_SIZE) + xnb_rx_extras(q, skb);
 }
 
 netdev_tx_t xnb_start_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -74,6 +109,7 @@ netdev_tx_t xnb_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		kfree_skb(skb);
 		return NETDEV_TX_OK;
 	}
+	xnb_rx_take_hash(vif, skb);
 	skb_queue_tail(&q->rx_queue, skb);
 	if (atomic_add_return(skb->len, &q->rx_queued_bytes) > XNB_RX_QUEUE_MAX) {
 		struct netdev_queue *txq = netdev_get_tx_queue(dev, qi);
@@ -160,20 +196,22 @@ static bool xnb_rx_prepare(struct xnb_queue *q, struct xnb_rx_pend *p,
 	};
 	struct xen_netif_rx_request req;
 	RING_IDX idx = q->rx.req_cons;
-	unsigned int k, i;
+	unsigned int k, i, extras;
 
 	p->skb = skb;
 	p->first_op = first_op;
 	p->nr_ops = 0;
 	p->first_slot = idx;
 	p->gso_extra = xnb_rx_gso_ok(q, skb);
+	p->hash_extra = xnb_rx_cb(skb)->hashed;
+	extras = p->gso_extra + p->hash_extra;
 	p->nr_data = DIV_ROUND_UP(skb->len, XEN_PAGE_SIZE);
-	for (k = 0; k < p->nr_data + p->gso_extra; k++) {
+	for (k = 0; k < p->nr_data + extras; k++) {
 		memcpy(&req, RING_GET_REQUEST(&q->rx, idx + k), sizeof(req));
-		/* The extra's slot is consumed; its request carries nothing. */
-		if (p->gso_extra && k == 1)
+		/* An extra's slot is consumed; its request carries nothing. */
+		if (k >= 1 && k <= extras)
 			continue;
-		i = k - (p->gso_extra && k > 1);
+		i = k ? k - extras : 0;
 		p->ids[i] = req.id;
 		c.grefs[i] = req.gref;
 	}
@@ -190,9 +228,42 @@ static bool xnb_rx_prepare(struct xnb_queue *q, struct xnb_rx_pend *p,
 	return true;
 }
 
+/* The extra info slots after a packet's first response, GSO first. */
+static void xnb_rx_put_extras(struct xnb_queue *q, const struct xnb_rx_pend *p)
+{
+	const struct sk_buff *skb = p->skb;
+	struct xen_netif_extra_info *ex;
+	RING_IDX slot = p->first_slot + 1;
+
+	if (p->gso_extra) {
+		ex = (struct xen_netif_extra_info *)RING_GET_RESPONSE(&q->rx, slot++);
+		memset(ex, 0, sizeof(*ex));
+		ex->type = XEN_NETIF_EXTRA_TYPE_GSO;
+		if (p->hash_extra)
+			ex->flags = XEN_NETIF_EXTRA_FLAG_MORE;
+		ex->u.gso.size = skb_shinfo(skb)->gso_size;
+		ex->u.gso.type = skb_shinfo(skb)->gso_type & SKB_GSO_TCPV6 ?
+				 XEN_NETIF_GSO_TYPE_TCPV6 :
+				 XEN_NETIF_GSO_TYPE_TCPV4;
+	}
+	if (p->hash_extra) {
+		const struct xnb_rx_cb *cb = xnb_rx_cb(skb);
+		__le32 value = cpu_to_le32(cb->hash);
+
+		ex = (struct xen_netif_extra_info *)RING_GET_RESPONSE(&q->rx, slot);
+		memset(ex, 0, sizeof(*ex));
+		ex->type = XEN_NETIF_EXTRA_TYPE_HASH;
+		ex->u.hash.type = cb->type;
+		ex->u.hash.algorithm = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ;
+		/* netif.h: least significant octet first. */
+		memcpy(ex->u.hash.value, &value, sizeof(value));
+	}
+}
+
 static void xnb_rx_respond(struct xnb_queue *q, struct xnb_rx_pend *p,
 			   bool ok)
 {
+	unsigned int extras = p->gso_extra + p->hash_extra;
 	struct sk_buff *skb = p->skb;
 	struct xen_netif_rx_response *rsp;
 	u32 left = skb->len;
@@ -210,30 +281,19 @@ static void xnb_rx_respond(struct xnb_queue *q, struct xnb_rx_pend *p,
 					 XEN_NETRXF_data_validated;
 			else if (skb->ip_summed == CHECKSUM_UNNECESSARY)
 				flags |= XEN_NETRXF_data_validated;
-			if (p->gso_extra)
+			if (extras)
 				flags |= XEN_NETRXF_extra_info;
 		}
 		rsp = RING_GET_RESPONSE(&q->rx, p->first_slot + k +
-					(p->gso_extra && k > 0));
+					(k ? extras : 0));
 		rsp->id = p->ids[k];
 		rsp->offset = 0;
 		rsp->flags = flags;
 		rsp->status = ok ? size : XEN_NETIF_RSP_ERROR;
 		left -= size;
 	}
-	if (p->gso_extra) {
-		struct xen_netif_extra_info *ex;
-
-		ex = (struct xen_netif_extra_info *)
-			RING_GET_RESPONSE(&q->rx, p->first_slot + 1);
-		memset(ex, 0, sizeof(*ex));
-		ex->type = XEN_NETIF_EXTRA_TYPE_GSO;
-		ex->u.gso.size = skb_shinfo(skb)->gso_size;
-		ex->u.gso.type = skb_shinfo(skb)->gso_type & SKB_GSO_TCPV6 ?
-				 XEN_NETIF_GSO_TYPE_TCPV6 :
-				 XEN_NETIF_GSO_TYPE_TCPV4;
-	}
-	q->rx.rsp_prod_pvt = p->first_slot + p->nr_data + p->gso_extra;
+	xnb_rx_put_extras(q, p);
+	q->rx.rsp_prod_pvt = p->first_slot + p->nr_data + extras;
 }
 
 /* Copy a batch to the guest and answer it; false if there was none. */
@@ -295,6 +355,7 @@ static bool xnb_rx_batch(struct xnb_queue *q, u32 avail)
 			q->stats.to_guest_packets++;
 			q->stats.to_guest_bytes += p->skb->len;
 			q->stats.to_guest_gso += p->gso_extra;
+			q->stats.to_guest_hash += p->hash_extra;
 			consume_skb(p->skb);
 		} else {
 			q->stats.to_guest_drop_bad_gref++;

@@ -35,6 +35,7 @@ static const struct {
 	{ "to_guest_packets", XNB_STAT(to_guest_packets) },
 	{ "to_guest_bytes", XNB_STAT(to_guest_bytes) },
 	{ "to_guest_gso", XNB_STAT(to_guest_gso) },
+	{ "to_guest_hash", XNB_STAT(to_guest_hash) },
 	{ "to_guest_drop_down", XNB_STAT(to_guest_drop_down) },
 	{ "to_guest_drop_too_big", XNB_STAT(to_guest_drop_too_big) },
 	{ "to_guest_drop_bad_gref", XNB_STAT(to_guest_drop_bad_gref) },
@@ -222,36 +223,43 @@ static void xnb_flow_of(const struct sk_buff *skb, struct xsplit_net_flow *f)
 }
 
 /*
- * The queue of a packet to the guest: where the frontend's hash sends it,
- * once it has chosen an algorithm on the control ring; else the stack's
- * choice. The hash goes with the skb, of the type it was taken over.
+ * The frontend's hash of @skb, if it has chosen an algorithm on the
+ * control ring and asked for a type that fits the packet.
  */
-static u16 xnb_select_queue(struct net_device *dev, struct sk_buff *skb,
-			    struct net_device *sb_dev)
+bool xnb_hash_skb(struct xnb_vif *vif, const struct sk_buff *skb,
+		  struct xsplit_net_hash_result *res)
 {
-	struct xnb_vif *vif = xnb_vif_of(dev);
-	struct xsplit_net_hash_result res;
 	struct xsplit_net_flow f;
 	bool hashed;
 
 	/* Unlocked: a stale answer only costs one packet a parse or a hash. */
-	if (!READ_ONCE(vif->connected) ||
-	    READ_ONCE(vif->hash.algorithm) == XEN_NETIF_CTRL_HASH_ALGORITHM_NONE)
-		return netdev_pick_tx(dev, skb, sb_dev);
+	if (READ_ONCE(vif->hash.algorithm) == XEN_NETIF_CTRL_HASH_ALGORITHM_NONE)
+		return false;
 	xnb_flow_of(skb, &f);
 	/*
 	 * _bh although bottom halves are off on the usual transmit path:
 	 * AF_PACKET's qdisc bypass asks us for a queue with them on.
 	 */
 	spin_lock_bh(&vif->hash_lock);
-	hashed = xsplit_net_hash_pick(&vif->hash, &f, &res);
+	hashed = xsplit_net_hash_pick(&vif->hash, &f, res);
 	spin_unlock_bh(&vif->hash_lock);
-	if (!hashed || res.queue >= READ_ONCE(vif->nr_queues))
+	return hashed;
+}
+
+/*
+ * The queue of a packet to the guest: where the frontend's hash sends it,
+ * once it has chosen an algorithm on the control ring; else the stack's
+ * choice.
+ */
+static u16 xnb_select_queue(struct net_device *dev, struct sk_buff *skb,
+			    struct net_device *sb_dev)
+{
+	struct xnb_vif *vif = xnb_vif_of(dev);
+	struct xsplit_net_hash_result res;
+
+	if (!READ_ONCE(vif->connected) || !xnb_hash_skb(vif, skb, &res) ||
+	    res.queue >= READ_ONCE(vif->nr_queues))
 		return netdev_pick_tx(dev, skb, sb_dev);
-	skb_set_hash(skb, res.hash,
-		     res.type & (XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP |
-				 XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP) ?
-		     PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3);
 	return res.queue;
 }
 
