@@ -25,6 +25,11 @@ module_param_named(max_queues, xnb_max_queues, uint, 0444);
 MODULE_PARM_DESC(max_queues,
 		 "Most queues a vif offers (multi-queue-max-queues); 0 (default): one per online CPU, up to 8");
 
+bool xnb_split_channels = true;
+module_param_named(split_event_channels, xnb_split_channels, bool, 0644);
+MODULE_PARM_DESC(split_event_channels,
+		 "Offer feature-split-event-channels to vifs probed from now on (default 1); with 0 each queue's tx and rx rings share one channel");
+
 unsigned int xnb_bad_limit = 64;
 module_param_named(bad_limit, xnb_bad_limit, uint, 0644);
 MODULE_PARM_DESC(bad_limit,

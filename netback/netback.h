@@ -273,6 +273,7 @@ struct xnb_priv {
 };
 
 extern unsigned int xnb_max_queues;
+extern bool xnb_split_channels;
 extern unsigned int xnb_bad_limit;
 
 /* vif.c */

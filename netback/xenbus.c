@@ -391,7 +391,7 @@ static int xnb_write_features(struct xenbus_device *xdev)
 	static const char *const on[] = {
 		"feature-sg", "feature-gso-tcpv4", "feature-gso-tcpv6",
 		"feature-ipv6-csum-offload", "feature-rx-copy",
-		"feature-split-event-channels", "feature-ctrl-ring",
+		"feature-ctrl-ring",
 		"feature-multicast-control", "feature-dynamic-multicast-control",
 	};
 	struct xenbus_transaction xbt;
@@ -404,6 +404,10 @@ again:
 		return ret;
 	for (i = 0; i < ARRAY_SIZE(on) && !ret; i++)
 		ret = xenbus_printf(xbt, xdev->nodename, on[i], "%d", 1);
+	if (!ret)
+		ret = xenbus_printf(xbt, xdev->nodename,
+				    "feature-split-event-channels", "%d",
+				    READ_ONCE(xnb_split_channels));
 	if (!ret)
 		ret = xenbus_printf(xbt, xdev->nodename, "feature-rx-flip", "%d", 0);
 	if (!ret)

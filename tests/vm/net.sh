@@ -7,10 +7,13 @@
 # ways, TCP both ways with and without segmentation offload and UDP, all
 # by sha256 of what arrived; two queues both used; the guest leaving
 # through the e1000 to QEMU's user network; a second guest under a rate
-# limit (rate=), its vif detached and attached again under load, then the
-# guest destroyed mid-transfer; xl save / xl restore of the first guest
-# with traffic afterwards; counters in ethtool -S and sysfs; rmmod
-# refused while connected; nothing left.
+# limit (rate=), its vif detached under load and attached again with
+# one shared event channel per queue, then the guest destroyed
+# mid-transfer; xl save / xl restore of the first guest with traffic
+# afterwards; counters in ethtool -S and sysfs; rmmod refused while
+# connected; nothing left: Xen counts no grant of a detached vif still
+# mapped and frees every guest that goes, and dom0 holds no ring mapping
+# more than it did before the guests.
 #
 # A watchdog in the backend would serve rings whose notification went
 # missing; the test checks it never had to (stall_kicks 0).
@@ -32,6 +35,51 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 go() { busybox nc "$1" 5003 </dev/null >/dev/null; }
 # stat VIF NAME: one ethtool -S counter.
 stat() { ethtool -S "$1" | awk -v n="$2:" '$1 == n { print $2 }'; }
+# vif_gone VIF: 1 once dom0 has no such net_device (within 10 s), else 0.
+vif_gone() {
+	local i
+	for i in $(seq 50); do
+		[ -e /sys/class/net/$1 ] || { echo 1; return; }
+		sleep 0.2
+	done
+	echo 0
+}
+# pins DOMID: entries of the domain's grant table that are mapped now, as
+# Xen itself counts them (its 'g' debug key prints each active entry).
+# The guests have no disk, so these are the vif rings we map. Empties
+# Xen's console ring first, so that only this dump is read.
+pins() {
+	xl dmesg -c >/dev/null
+	xl debug-keys g
+	sleep 1
+	xl dmesg | awk -v d="remote d$1 " '
+		/grant-table for remote d/ { on = index($0, d) > 0; next }
+		on && /\[0x[0-9a-f]+\]/ { n++ }
+		END { print n + 0 }'
+}
+# pins_settle DOMID WANT: pins, asked up to 5 times until it is WANT (an
+# unmap may trail the net_device's going by a moment); the last answer.
+pins_settle() {
+	local i n
+	for i in 1 2 3 4 5; do
+		n=$(pins $1)
+		[ "$n" = "$2" ] && break
+	done
+	echo "$n"
+}
+# domain_gone DOMID: 1 once Xen has no such domain (within 20 s), else 0.
+# A domain whose pages dom0 still maps cannot be freed: it stays, dying.
+domain_gone() {
+	local i
+	for i in $(seq 40); do
+		xl list | awk -v d="$1" 'NR > 1 && $2 == d { f = 1 } END { exit !f }' ||
+			{ echo 1; return; }
+		sleep 0.5
+	done
+	echo 0
+}
+# rings_mapped: dom0's mappings of guests' ring pages (vmalloc areas).
+rings_mapped() { grep -c xenbus_map_ring /proc/vmallocinfo; }
 
 # diag VIF...: what the backend sees, after the first failed check.
 diag_done=0
@@ -54,6 +102,7 @@ diag() {
 dmesg_mark
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 check "our dom0 modules loaded" load_ours
+rings0=$(rings_mapped)
 nic=$(ls /sys/bus/pci/devices/0000:00:06.0/net 2>/dev/null | head -n 1)
 check "dom0's e1000 has a net device (${nic:-none})" test -n "$nic"
 check "bridge $BR with dom0's e1000 in it" sh -c "ip link add $BR type bridge &&
@@ -214,12 +263,10 @@ check "the limit held guest 2 back (rate_waits $(stat $vif2 rate_waits))" \
 
 # Detach under load, attach again: the guest's netfront reconnects.
 check "xl network-detach of guest 2's busy vif" xl network-detach "$name2" 0
-gone=0
-for i in $(seq 50); do
-	[ -e /sys/class/net/$vif2 ] || { gone=1; break; }
-	sleep 0.2
-done
-check_eq "$vif2 removed after the detach" 1 "$gone"
+check_eq "$vif2 removed after the detach" 1 "$(vif_gone $vif2)"
+check_eq "no grant of guest 2 left mapped after the detach (Xen's count)" 0 "$(pins_settle $domid2 0)"
+# The new vif without split channels: netfront then shares one per queue.
+echo 0 >/sys/module/$MOD/parameters/split_event_channels
 check "guest 2 saw its eth0 go" $DOMU --timeout 60 --expect "$name2" '^g2detached'
 check "xl network-attach to guest 2" xl network-attach "$name2" mac=$MAC2 bridge=$BR \
 	script=$XS/scripts/hotplug/vif-bridge
@@ -229,14 +276,15 @@ check_eq "guest 2 pinged dom0 after the attach: 3 of 3" "g2back 3" "$(grep '^g2b
 vif2=$(cd /sys/class/net && ls -d vif$domid2.* 2>/dev/null | head -n 1)
 check "the new vif ($vif2) is ours and in $BR" \
 	sh -c "test -e /sys/class/net/$BR/brif/$vif2 && ethtool -i $vif2 | grep -q 'driver: xsplit'"
+echo 1 >/sys/module/$MOD/parameters/split_event_channels
+check "the new vif shares one event channel per queue" \
+	sh -c "dmesg | grep -q '$vif2: connected to domain $domid2 ([0-9]* queue(s), shared event channels'"
+nq=$(xenstore-read /local/domain/$domid2/device/vif/${vif2##*.}/multi-queue-num-queues 2>/dev/null || echo 1)
+check_eq "guest 2's rings mapped again, 2 per queue (Xen's count)" $((2 * nq)) "$(pins_settle $domid2 $((2 * nq)))"
 sleep 2
 check "guest 2 destroyed mid-transfer" xl destroy "$name2"
-gone=0
-for i in $(seq 50); do
-	[ -e /sys/class/net/$vif2 ] || { gone=1; break; }
-	sleep 0.2
-done
-check_eq "$vif2 removed after the destroy" 1 "$gone"
+check_eq "$vif2 removed after the destroy" 1 "$(vif_gone $vif2)"
+check_eq "guest 2 freed by Xen: nothing of it left mapped" 1 "$(domain_gone $domid2)"
 check "guest 1 still answers" sh -c "busybox ping -c 3 -W 5 $G1_IP | grep -q ' 3 packets received'"
 
 # Segmentation offload off on the vif (to the guest) and in the guest.
@@ -292,12 +340,8 @@ ethtool -S $vif | grep -v ': 0$' | sed 's/^/# /'
 go $G1_IP
 check "guest 1 waits to be saved" $DOMU --timeout 60 --expect "$name" '^restore-ready'
 check "xl save of guest 1" sh -c "xl save $name /tmp/net-save.img >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; false; }"
-gone=0
-for i in $(seq 50); do
-	[ -e /sys/class/net/$vif ] || { gone=1; break; }
-	sleep 0.2
-done
-check_eq "$vif removed with the saved domain" 1 "$gone"
+check_eq "$vif removed with the saved domain" 1 "$(vif_gone $vif)"
+check_eq "the saved domain freed by Xen" 1 "$(domain_gone $domid)"
 check "xl restore of guest 1" sh -c "xl restore /tmp/net-save.img >/tmp/xl-save.log 2>&1 || { cat /tmp/xl-save.log; false; }"
 rm -f /tmp/net-save.img
 domid=$(xl domid "$name" 2>/dev/null)
@@ -318,12 +362,9 @@ check "guest 1 at its end" $DOMU --timeout 60 --expect "$name" '^END'
 go $G1_IP
 out=$($DOMU --timeout 60 --wait "$name")
 check_eq "guest 1 ended cleanly" 0 "$?"
-gone=0
-for i in $(seq 50); do
-	[ -e /sys/class/net/$vif ] || { gone=1; break; }
-	sleep 0.2
-done
-check_eq "$vif removed with guest 1" 1 "$gone"
+check_eq "$vif removed with guest 1" 1 "$(vif_gone $vif)"
+check_eq "guest 1 freed by Xen" 1 "$(domain_gone $domid)"
+check_eq "dom0 maps no ring pages it did not map before the guests" "$rings0" "$(rings_mapped)"
 
 pkill -f "busybox httpd -p $DOM0_IP:8080"
 ip link set $nic nomaster
