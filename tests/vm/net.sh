@@ -45,17 +45,25 @@ vif_gone() {
 	echo 0
 }
 # pins DOMID: entries of the domain's grant table that are mapped now, as
-# Xen itself counts them (its 'g' debug key prints each active entry).
-# The guests have no disk, so these are the vif rings we map. Empties
-# Xen's console ring first, so that only this dump is read.
+# Xen itself counts them (its 'g' debug key prints each active entry),
+# leaving out the 8 reserved ones (xenstored and xenconsoled map the
+# guest's store and console pages through refs 0 and 1). The guests have
+# no disk, so the rest are the vif rings we map. Empties Xen's console
+# ring first, so that only this dump is read; keeps it in /tmp/pins.txt.
 pins() {
 	xl dmesg -c >/dev/null
 	xl debug-keys g
 	sleep 1
-	xl dmesg | awk -v d="remote d$1 " '
+	xl dmesg >/tmp/pins.txt
+	awk -v d="remote d$1 " '
 		/grant-table for remote d/ { on = index($0, d) > 0; next }
-		on && /\[0x[0-9a-f]+\]/ { n++ }
-		END { print n + 0 }'
+		on && /\[0x[0-9a-f]+\]/ && !/\[0x00[0-7]\]/ { n++ }
+		END { print n + 0 }' /tmp/pins.txt
+}
+# pins_dump DOMID: that dump's lines for the domain, for the log.
+pins_dump() {
+	awk -v d="remote d$1 " '/grant-table for remote d/ { on = index($0, d) > 0 }
+		on' /tmp/pins.txt | head -n 20 | sed 's/^/# /'
 }
 # pins_settle DOMID WANT: pins, asked up to 5 times until it is WANT (an
 # unmap may trail the net_device's going by a moment); the last answer.
@@ -131,6 +139,7 @@ check "backend vif-$domid-0 bound to xsplit-netback" \
 check "$vif is in $BR" test -e /sys/class/net/$BR/brif/$vif
 check "connected with 2 queues, split event channels, SG and GSO" \
 	sh -c "dmesg | grep -q '$vif: connected to domain $domid (2 queue(s), split event channels, sg, gso-tcpv4, gso-tcpv6)'"
+check_eq "dom0 maps guest 1's rings, 2 per queue, as vmalloc areas" $((rings0 + 4)) "$(rings_mapped)"
 check_eq "guest has the configured MAC" "mac $MAC1" "$(line mac)"
 check_eq "guest's netfront uses 2 queues" "queues 2" "$(line queues)"
 check_eq "guest pinged dom0: 3 of 3" "ping 3" "$(line ping)"
@@ -265,6 +274,7 @@ check "the limit held guest 2 back (rate_waits $(stat $vif2 rate_waits))" \
 check "xl network-detach of guest 2's busy vif" xl network-detach "$name2" 0
 check_eq "$vif2 removed after the detach" 1 "$(vif_gone $vif2)"
 check_eq "no grant of guest 2 left mapped after the detach (Xen's count)" 0 "$(pins_settle $domid2 0)"
+pins_dump $domid2
 # The new vif without split channels: netfront then shares one per queue.
 echo 0 >/sys/module/$MOD/parameters/split_event_channels
 check "guest 2 saw its eth0 go" $DOMU --timeout 60 --expect "$name2" '^g2detached'
@@ -281,6 +291,7 @@ check "the new vif shares one event channel per queue" \
 	sh -c "dmesg | grep -q '$vif2: connected to domain $domid2 ([0-9]* queue(s), shared event channels'"
 nq=$(xenstore-read /local/domain/$domid2/device/vif/${vif2##*.}/multi-queue-num-queues 2>/dev/null || echo 1)
 check_eq "guest 2's rings mapped again, 2 per queue (Xen's count)" $((2 * nq)) "$(pins_settle $domid2 $((2 * nq)))"
+pins_dump $domid2
 sleep 2
 check "guest 2 destroyed mid-transfer" xl destroy "$name2"
 check_eq "$vif2 removed after the destroy" 1 "$(vif_gone $vif2)"
