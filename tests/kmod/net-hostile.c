@@ -113,8 +113,13 @@
 #define NH_CTRL_RING_SIZE	__CONST_RING_SIZE(xen_netif_ctrl, XEN_PAGE_SIZE)
 /* Pages a vif's packets are built in, granted read-only once. */
 #define NH_POOL_PAGES		24
-/* Receive buffers a vif posts, each a page of its own granted writable. */
+/*
+ * Receive buffers a vif posts, each a page of its own granted writable;
+ * a vif with several queues shares them out among its queues.
+ */
 #define NH_RX_BUFS		32
+/* Queues a vif may have: only one role has more than one. */
+#define NH_MAX_QUEUES		2
 /* The longest slot chain we write: the backend's fatal length. */
 #define NH_MAX_SLOTS		64
 #define NH_MAX_FRAME		3000
@@ -253,12 +258,14 @@ static const char *const nh_ctr_names[C_NR] = {
 	[C_MCAST_REFUSED] = "mcast_refused",
 };
 
-struct nh_vif {
-	struct xenbus_device *xdev;
-	unsigned int handle;
-	u8 mac[ETH_ALEN];
-	bool gave_up;			/* the backend closed before connecting */
-	bool connected;			/* store-release after the setup */
+/*
+ * One queue: a transmit and a receive ring and their event channel.
+ * Packets are only ever sent on a vif's first queue; the others exist to
+ * receive on.
+ */
+struct nh_queue {
+	struct nh_vif *vif;
+	unsigned int id;
 
 	struct xen_netif_tx_sring *tx_sring;
 	struct xen_netif_rx_sring *rx_sring;
@@ -266,15 +273,31 @@ struct nh_vif {
 	evtchn_port_t evtchn;
 	bool have_evtchn;
 	int irq;
-	wait_queue_head_t wq;
 
 	RING_IDX tx_prod_pvt, tx_rsp_cons;
 	RING_IDX rx_prod_pvt, rx_rsp_cons;
-	u16 next_id;
 	/* Which buffer each receive slot's request named: see nh_rx_take(). */
 	u16 rx_buf_at[NH_RX_RING_SIZE];
 	bool rx_extra_next;		/* the next receive slot is an extra */
 	bool rx_posted;			/* its good buffers are on the ring */
+	bool rx_in_frame;		/* the last data answer said more_data */
+};
+
+struct nh_vif {
+	struct xenbus_device *xdev;
+	unsigned int handle;
+	u8 mac[ETH_ALEN];
+	bool gave_up;			/* the backend closed before connecting */
+	bool connected;			/* store-release after the setup */
+
+	/* Set up at probe: nr_rings; written to xenstore: nr_queues. */
+	struct nh_queue queue[NH_MAX_QUEUES];
+	unsigned int nr_rings;
+	unsigned int nr_queues;
+	/* Woken by every channel of the vif's, control ring's included. */
+	wait_queue_head_t wq;
+
+	u16 next_id;
 	/*
 	 * A packet it sent got no answer at all: later ones are waited for
 	 * briefly, so that a backend that stopped serving a vif fails the
@@ -313,7 +336,6 @@ struct nh_vif {
 	unsigned int mcast_offered;	/* feature-multicast-control */
 	unsigned int mcast_dynamic;	/* feature-dynamic-multicast-control */
 	bool mcast_requested;
-	bool rx_in_frame;		/* the last data answer said more_data */
 	u64 rx_frames;			/* packets received whole */
 	u64 mcast_dropped;		/* frames the filter must have dropped */
 
@@ -606,13 +628,14 @@ static void nh_small(struct nh_vif *v, struct nh_pkt *p, unsigned int base,
 
 static unsigned int nh_tx_outstanding(const struct nh_vif *v)
 {
-	return v->tx_prod_pvt - v->tx_rsp_cons;
+	return v->queue[0].tx_prod_pvt - v->queue[0].tx_rsp_cons;
 }
 
 /* Slots [@from, @to) of @p into the ring, not yet visible; ids are ours. */
 static void nh_tx_post(struct nh_vif *v, struct nh_pkt *p, unsigned int from,
 		       unsigned int to)
 {
+	struct nh_queue *q = &v->queue[0];
 	unsigned int i;
 
 	for (i = from; i < to; i++) {
@@ -620,19 +643,21 @@ static void nh_tx_post(struct nh_vif *v, struct nh_pkt *p, unsigned int from,
 
 		if (!p->is_extra[i])
 			p->req[i].id = v->next_id++;
-		r = &v->tx_sring->ring[v->tx_prod_pvt & (NH_TX_RING_SIZE - 1)].req;
+		r = &q->tx_sring->ring[q->tx_prod_pvt & (NH_TX_RING_SIZE - 1)].req;
 		memcpy(r, &p->req[i], sizeof(*r));
-		v->tx_prod_pvt++;
+		q->tx_prod_pvt++;
 	}
 }
 
 static void nh_tx_push(struct nh_vif *v)
 {
+	struct nh_queue *q = &v->queue[0];
+
 	/* The slots before the index that hands them over. */
 	virt_wmb();
-	WRITE_ONCE(v->tx_sring->req_prod, v->tx_prod_pvt);
+	WRITE_ONCE(q->tx_sring->req_prod, q->tx_prod_pvt);
 	virt_mb();
-	notify_remote_via_irq(v->irq);
+	notify_remote_via_irq(q->irq);
 }
 
 /* Wait until @n answers are there or @ms pass; how many are there. */
@@ -640,19 +665,20 @@ static unsigned int nh_tx_wait(struct nh_vif *v, unsigned int n,
 			       unsigned int ms)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
+	struct nh_queue *q = &v->queue[0];
 	RING_IDX prod;
 
 	for (;;) {
-		prod = READ_ONCE(v->tx_sring->rsp_prod);
-		if (prod - v->tx_rsp_cons >= n || time_after(jiffies, deadline) ||
+		prod = READ_ONCE(q->tx_sring->rsp_prod);
+		if (prod - q->tx_rsp_cons >= n || time_after(jiffies, deadline) ||
 		    nh_stopped())
-			return prod - v->tx_rsp_cons;
+			return prod - q->tx_rsp_cons;
 		/* Ask for an event at the next answer, then look again. */
-		WRITE_ONCE(v->tx_sring->rsp_event, prod + 1);
+		WRITE_ONCE(q->tx_sring->rsp_event, prod + 1);
 		virt_mb();
-		if (READ_ONCE(v->tx_sring->rsp_prod) != prod)
+		if (READ_ONCE(q->tx_sring->rsp_prod) != prod)
 			continue;
-		wait_event_timeout(v->wq, READ_ONCE(v->tx_sring->rsp_prod) != prod,
+		wait_event_timeout(v->wq, READ_ONCE(q->tx_sring->rsp_prod) != prod,
 				   msecs_to_jiffies(10));
 	}
 }
@@ -660,17 +686,18 @@ static unsigned int nh_tx_wait(struct nh_vif *v, unsigned int n,
 static bool nh_tx_take(struct nh_vif *v, struct xen_netif_tx_response *rsp,
 		       bool *excess)
 {
-	RING_IDX prod = READ_ONCE(v->tx_sring->rsp_prod);
+	struct nh_queue *q = &v->queue[0];
+	RING_IDX prod = READ_ONCE(q->tx_sring->rsp_prod);
 
-	if (prod == v->tx_rsp_cons)
+	if (prod == q->tx_rsp_cons)
 		return false;
 	/* The answer after the index that announced it. */
 	virt_rmb();
-	if (prod - v->tx_rsp_cons > nh_tx_outstanding(v))
+	if (prod - q->tx_rsp_cons > nh_tx_outstanding(v))
 		*excess = true;
-	memcpy(rsp, &v->tx_sring->ring[v->tx_rsp_cons & (NH_TX_RING_SIZE - 1)].rsp,
+	memcpy(rsp, &q->tx_sring->ring[q->tx_rsp_cons & (NH_TX_RING_SIZE - 1)].rsp,
 	       sizeof(*rsp));
-	v->tx_rsp_cons++;
+	q->tx_rsp_cons++;
 	return true;
 }
 
@@ -875,60 +902,65 @@ static bool nh_silent(struct nh_vif *v, struct nh_out *o)
 
 /* ---- the receive ring ---- */
 
-static void nh_rx_post(struct nh_vif *v, u16 buf, grant_ref_t gref)
+static void nh_rx_post(struct nh_queue *q, u16 buf, grant_ref_t gref)
 {
-	RING_IDX i = v->rx_prod_pvt++;
+	RING_IDX i = q->rx_prod_pvt++;
 	struct xen_netif_rx_request *r =
-		&v->rx_sring->ring[i & (NH_RX_RING_SIZE - 1)].req;
+		&q->rx_sring->ring[i & (NH_RX_RING_SIZE - 1)].req;
 
 	r->id = buf;
 	r->pad = 0;
 	r->gref = gref;
-	v->rx_buf_at[i & (NH_RX_RING_SIZE - 1)] = buf;
+	q->rx_buf_at[i & (NH_RX_RING_SIZE - 1)] = buf;
 }
 
-static void nh_rx_push(struct nh_vif *v)
+static void nh_rx_push(struct nh_queue *q)
 {
 	/* The buffers before the index that hands them over. */
 	virt_wmb();
-	WRITE_ONCE(v->rx_sring->req_prod, v->rx_prod_pvt);
+	WRITE_ONCE(q->rx_sring->req_prod, q->rx_prod_pvt);
 	virt_mb();
-	notify_remote_via_irq(v->irq);
+	notify_remote_via_irq(q->irq);
 }
 
-static unsigned int nh_rx_wait(struct nh_vif *v, unsigned int n,
+static unsigned int nh_rx_wait(struct nh_queue *q, unsigned int n,
 			       unsigned int ms)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
 	RING_IDX prod;
 
 	for (;;) {
-		prod = READ_ONCE(v->rx_sring->rsp_prod);
-		if (prod - v->rx_rsp_cons >= n || time_after(jiffies, deadline) ||
+		prod = READ_ONCE(q->rx_sring->rsp_prod);
+		if (prod - q->rx_rsp_cons >= n || time_after(jiffies, deadline) ||
 		    nh_stopped())
-			return prod - v->rx_rsp_cons;
-		WRITE_ONCE(v->rx_sring->rsp_event, prod + 1);
+			return prod - q->rx_rsp_cons;
+		WRITE_ONCE(q->rx_sring->rsp_event, prod + 1);
 		virt_mb();
-		if (READ_ONCE(v->rx_sring->rsp_prod) != prod)
+		if (READ_ONCE(q->rx_sring->rsp_prod) != prod)
 			continue;
-		wait_event_timeout(v->wq, READ_ONCE(v->rx_sring->rsp_prod) != prod,
+		wait_event_timeout(q->vif->wq,
+				   READ_ONCE(q->rx_sring->rsp_prod) != prod,
 				   msecs_to_jiffies(10));
 	}
 }
 
-/* Every good receive buffer on the ring, once per vif. */
-static void nh_rx_post_good(struct nh_vif *v)
+/*
+ * The queue's share of the vif's good receive buffers on its ring, once:
+ * buffer i belongs to queue i % nr_queues.
+ */
+static void nh_rx_post_good(struct nh_queue *q)
 {
+	struct nh_vif *v = q->vif;
 	unsigned int i;
 
-	if (v->rx_posted)
+	if (q->rx_posted)
 		return;
-	for (i = 0; i < NH_RX_BUFS; i++) {
+	for (i = q->id; i < NH_RX_BUFS; i += v->nr_queues) {
 		if (v->rx_granted[i])
-			nh_rx_post(v, i, v->rx_ref_of[i]);
+			nh_rx_post(q, i, v->rx_ref_of[i]);
 	}
-	nh_rx_push(v);
-	v->rx_posted = true;
+	nh_rx_push(q);
+	q->rx_posted = true;
 }
 
 /*
@@ -936,25 +968,25 @@ static void nh_rx_post_good(struct nh_vif *v)
  * it used, so the slot tells which buffer it is: an extra's answer has no
  * id, and took a buffer all the same.
  */
-static bool nh_rx_take(struct nh_vif *v, struct xen_netif_rx_response *rsp,
+static bool nh_rx_take(struct nh_queue *q, struct xen_netif_rx_response *rsp,
 		       u16 *buf, bool *extra)
 {
-	RING_IDX prod = READ_ONCE(v->rx_sring->rsp_prod);
-	RING_IDX i = v->rx_rsp_cons;
+	RING_IDX prod = READ_ONCE(q->rx_sring->rsp_prod);
+	RING_IDX i = q->rx_rsp_cons;
 
 	if (prod == i)
 		return false;
 	virt_rmb();
-	memcpy(rsp, &v->rx_sring->ring[i & (NH_RX_RING_SIZE - 1)].rsp,
+	memcpy(rsp, &q->rx_sring->ring[i & (NH_RX_RING_SIZE - 1)].rsp,
 	       sizeof(*rsp));
-	*buf = v->rx_buf_at[i & (NH_RX_RING_SIZE - 1)];
-	*extra = v->rx_extra_next;
+	*buf = q->rx_buf_at[i & (NH_RX_RING_SIZE - 1)];
+	*extra = q->rx_extra_next;
 	if (*extra)
-		v->rx_extra_next = ((struct xen_netif_extra_info *)rsp)->flags &
+		q->rx_extra_next = ((struct xen_netif_extra_info *)rsp)->flags &
 				   XEN_NETIF_EXTRA_FLAG_MORE;
 	else
-		v->rx_extra_next = rsp->flags & XEN_NETRXF_extra_info;
-	v->rx_rsp_cons++;
+		q->rx_extra_next = rsp->flags & XEN_NETRXF_extra_info;
+	q->rx_rsp_cons++;
 	return true;
 }
 
@@ -1498,6 +1530,7 @@ static bool nh_c_bad_between_good(struct nh_vif *v, struct nh_out *o)
 static bool nh_c_receives_frame(struct nh_vif *b, struct nh_out *o)
 {
 	struct nh_vif *v = nh.vifs[NH_VICTIM];
+	struct nh_queue *bq = &b->queue[0];
 	struct nh_pkt *p = &nh.pkt[0];
 	unsigned int frames = 0, errors = 0;
 	u8 sent[NH_SMALL];
@@ -1509,7 +1542,7 @@ static bool nh_c_receives_frame(struct nh_vif *b, struct nh_out *o)
 		nh_got(o, "no-victim-vif");
 		return false;
 	}
-	nh_rx_post_good(b);
+	nh_rx_post_good(bq);
 	nh_small(v, p, 0, NH_SMALL);
 	memcpy(sent, nh.frame, sizeof(sent));
 	ok = nh_send(v, p, o);
@@ -1522,10 +1555,10 @@ static bool nh_c_receives_frame(struct nh_vif *b, struct nh_out *o)
 		bool extra, reposted = false;
 		u16 buf;
 
-		nh_rx_wait(b, 1, 100);
-		while (nh_rx_take(b, &rsp, &buf, &extra)) {
+		nh_rx_wait(bq, 1, 100);
+		while (nh_rx_take(bq, &rsp, &buf, &extra)) {
 			if (buf < NH_RX_BUFS) {
-				nh_rx_post(b, buf, b->rx_ref_of[buf]);
+				nh_rx_post(bq, buf, b->rx_ref_of[buf]);
 				reposted = true;
 			}
 			if (extra)
@@ -1543,7 +1576,7 @@ static bool nh_c_receives_frame(struct nh_vif *b, struct nh_out *o)
 					NH_SMALL);
 		}
 		if (reposted)
-			nh_rx_push(b);
+			nh_rx_push(bq);
 	}
 	nh_count_open(b, C_TO_GUEST_PACKETS, 1);
 	if (found)
@@ -1564,6 +1597,7 @@ static bool nh_rx_refused(struct nh_vif *v, grant_ref_t gref, unsigned int n,
 			  struct nh_out *o)
 {
 	struct nh_vif *b = nh.vifs[NH_BYSTANDER];
+	struct nh_queue *q = &v->queue[0];
 	unsigned int i, errors = 0, wrong = 0, got;
 	bool ok = true;
 
@@ -1573,8 +1607,8 @@ static bool nh_rx_refused(struct nh_vif *v, grant_ref_t gref, unsigned int n,
 		return false;
 	}
 	for (i = 0; i < n; i++)
-		nh_rx_post(v, 100 + i, gref);
-	nh_rx_push(v);
+		nh_rx_post(q, 100 + i, gref);
+	nh_rx_push(q);
 	/* Frames the victim must get, whatever it already has queued. */
 	for (i = 0; i < n; i++) {
 		struct nh_out sink = { "", "" };
@@ -1586,13 +1620,13 @@ static bool nh_rx_refused(struct nh_vif *v, grant_ref_t gref, unsigned int n,
 			nh_got(o, "bystander-%s,", sink.got);
 		}
 	}
-	got = nh_rx_wait(v, n, NH_TIMEOUT_MS);
+	got = nh_rx_wait(q, n, NH_TIMEOUT_MS);
 	for (;;) {
 		struct xen_netif_rx_response rsp;
 		bool extra;
 		u16 buf;
 
-		if (!nh_rx_take(v, &rsp, &buf, &extra))
+		if (!nh_rx_take(q, &rsp, &buf, &extra))
 			break;
 		if (!extra && rsp.status == XEN_NETIF_RSP_ERROR && rsp.id == buf)
 			errors++;
@@ -1732,6 +1766,7 @@ static bool nh_race(struct nh_vif *v, struct nh_out *o, bool size, bool offset)
 		0, XEN_PAGE_SIZE - NH_SMALL, XEN_PAGE_SIZE - 10, 0xffff,
 	};
 	unsigned int round, okay = 0, error = 0, bad = 0;
+	struct nh_queue *q = &v->queue[0];
 	struct nh_pkt *p = &nh.pkt[0];
 	char why[64] = "";
 
@@ -1751,11 +1786,11 @@ static bool nh_race(struct nh_vif *v, struct nh_out *o, bool size, bool offset)
 				snprintf(why, sizeof(why), "round-%u-not-sent", round);
 			continue;
 		}
-		slot = &v->tx_sring->ring[v->tx_prod_pvt & (NH_TX_RING_SIZE - 1)].req;
+		slot = &q->tx_sring->ring[q->tx_prod_pvt & (NH_TX_RING_SIZE - 1)].req;
 		nh_tx_post(v, p, 0, 1);
 		nh_tx_push(v);
 		deadline = jiffies + msecs_to_jiffies(NH_TIMEOUT_MS);
-		for (i = 0; READ_ONCE(v->tx_sring->rsp_prod) == v->tx_rsp_cons; i++) {
+		for (i = 0; READ_ONCE(q->tx_sring->rsp_prod) == q->tx_rsp_cons; i++) {
 			if (time_after(jiffies, deadline))
 				break;
 			if (size)
@@ -1822,13 +1857,14 @@ static bool nh_c_race_both(struct nh_vif *v, struct nh_out *o)
  */
 static bool nh_c_rx_req_prod_ahead(struct nh_vif *v, struct nh_out *o)
 {
+	struct nh_queue *q = &v->queue[0];
 	unsigned int n;
 
 	virt_wmb();
-	WRITE_ONCE(v->rx_sring->req_prod, v->rx_prod_pvt + 1000);
+	WRITE_ONCE(q->rx_sring->req_prod, q->rx_prod_pvt + 1000);
 	virt_mb();
-	notify_remote_via_irq(v->irq);
-	n = nh_rx_wait(v, 1, NH_SILENCE_MS);
+	notify_remote_via_irq(q->irq);
+	n = nh_rx_wait(q, 1, NH_SILENCE_MS);
 	nh_want(o, "no-answer");
 	if (n)
 		nh_got(o, "%u-answer(s)", n);
@@ -1850,7 +1886,7 @@ static bool nh_c_event_storm(struct nh_vif *v, struct nh_out *o)
 
 	nh_tx_drain(v);
 	for (i = 0; i < flood_kicks && !nh_stopped(); i++) {
-		notify_remote_via_irq(v->irq);
+		notify_remote_via_irq(v->queue[0].irq);
 		if (!(i & 1023)) {
 			cond_resched();
 			ms = ktime_ms_delta(ktime_get(), start);
@@ -1878,6 +1914,7 @@ static bool nh_c_event_storm(struct nh_vif *v, struct nh_out *o)
  */
 static bool nh_c_req_prod_ahead(struct nh_vif *v, struct nh_out *o)
 {
+	struct nh_queue *q = &v->queue[0];
 	unsigned int n;
 
 	nh_tx_drain(v);
@@ -1885,9 +1922,9 @@ static bool nh_c_req_prod_ahead(struct nh_vif *v, struct nh_out *o)
 		pr_info("vif%u: %u slot(s) unanswered before req_prod ran ahead\n",
 			v->handle, nh_tx_outstanding(v));
 	virt_wmb();
-	WRITE_ONCE(v->tx_sring->req_prod, v->tx_prod_pvt + 1000);
+	WRITE_ONCE(q->tx_sring->req_prod, q->tx_prod_pvt + 1000);
 	virt_mb();
-	notify_remote_via_irq(v->irq);
+	notify_remote_via_irq(q->irq);
 	n = nh_tx_wait(v, 1, NH_SILENCE_MS);
 	nh_want(o, "no-answer");
 	if (n)
@@ -2502,6 +2539,7 @@ static bool nh_mcast_receive(struct nh_vif *v, unsigned int round,
 			     bool seen[3], unsigned int *bad)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(NH_MCAST_WAIT_MS);
+	struct nh_queue *q = &v->queue[0];
 
 	while (!seen[2] && !nh_stopped() && time_before(jiffies, deadline)) {
 		struct xen_netif_rx_response rsp;
@@ -2509,18 +2547,18 @@ static bool nh_mcast_receive(struct nh_vif *v, unsigned int round,
 		int which;
 		u16 buf;
 
-		nh_rx_wait(v, 1, 100);
-		while (nh_rx_take(v, &rsp, &buf, &extra)) {
+		nh_rx_wait(q, 1, 100);
+		while (nh_rx_take(q, &rsp, &buf, &extra)) {
 			bool first;
 
 			if (buf < NH_RX_BUFS) {
-				nh_rx_post(v, buf, v->rx_ref_of[buf]);
+				nh_rx_post(q, buf, v->rx_ref_of[buf]);
 				reposted = true;
 			}
 			if (extra)
 				continue;
-			first = !v->rx_in_frame;
-			v->rx_in_frame = rsp.flags & XEN_NETRXF_more_data;
+			first = !q->rx_in_frame;
+			q->rx_in_frame = rsp.flags & XEN_NETRXF_more_data;
 			if (rsp.status <= 0 || rsp.id != buf || buf >= NH_RX_BUFS) {
 				(*bad)++;
 				continue;
@@ -2536,7 +2574,7 @@ static bool nh_mcast_receive(struct nh_vif *v, unsigned int round,
 				(*bad)++;
 		}
 		if (reposted)
-			nh_rx_push(v);
+			nh_rx_push(q);
 	}
 	return seen[2];
 }
@@ -2559,7 +2597,7 @@ static bool nh_mcast_round(struct nh_vif *v, unsigned int round, bool filter,
 		return false;
 	}
 	/* Buffers before dom0 is asked: frames for them may come at once. */
-	nh_rx_post_good(v);
+	nh_rx_post_good(&v->queue[0]);
 	ret = xenbus_printf(XBT_NIL, v->xdev->nodename,
 			    "request-multicast-control", "%u", filter ? 1 : 0);
 	if (!ret)
@@ -2793,6 +2831,34 @@ static void nh_hold(void)
 	pr_info("%s\n", released ? "released" : "hold ended without release");
 }
 
+/* What the backend was given, for whoever reads the log of a failure. */
+static void nh_print_vif(enum nh_role r)
+{
+	struct nh_vif *v = nh_role_vif(r);
+	struct nh_queue *q;
+	unsigned int i;
+
+	if (!v) {
+		pr_info("vif%u (%s): not connected\n", r, nh_role_names[r]);
+		return;
+	}
+	q = &v->queue[0];
+	if (v->ctrl_published)
+		pr_info("vif%u (%s): mac %pM, tx ring %u, rx ring %u, event channel %u, control ring %u, its event channel %u\n",
+			v->handle, nh_role_names[r], v->mac, q->tx_ref,
+			q->rx_ref, q->evtchn, v->ctrl_ref, v->ctrl_evtchn);
+	else
+		pr_info("vif%u (%s): mac %pM, tx ring %u, rx ring %u, event channel %u\n",
+			v->handle, nh_role_names[r], v->mac, q->tx_ref,
+			q->rx_ref, q->evtchn);
+	for (i = 1; i < v->nr_queues; i++) {
+		q = &v->queue[i];
+		pr_info("vif%u (%s): queue %u: tx ring %u, rx ring %u, event channel %u\n",
+			v->handle, nh_role_names[r], i, q->tx_ref, q->rx_ref,
+			q->evtchn);
+	}
+}
+
 static void nh_run(struct work_struct *work)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(NH_CONNECT_WAIT_MS);
@@ -2803,22 +2869,8 @@ static void nh_run(struct work_struct *work)
 	       time_before(jiffies, deadline))
 		msleep(100);
 	pr_info("plan %zu\n", ARRAY_SIZE(nh_cases));
-	for (r = 0; r < NH_NR_ROLES; r++) {
-		struct nh_vif *v = nh_role_vif(r);
-
-		if (v && v->ctrl_published)
-			pr_info("vif%u (%s): mac %pM, tx ring %u, rx ring %u, event channel %u, control ring %u, its event channel %u\n",
-				v->handle, nh_role_names[r], v->mac, v->tx_ref,
-				v->rx_ref, v->evtchn, v->ctrl_ref,
-				v->ctrl_evtchn);
-		else if (v)
-			pr_info("vif%u (%s): mac %pM, tx ring %u, rx ring %u, event channel %u\n",
-				v->handle, nh_role_names[r], v->mac, v->tx_ref,
-				v->rx_ref, v->evtchn);
-		else
-			pr_info("vif%u (%s): not connected\n", r,
-				nh_role_names[r]);
-	}
+	for (r = 0; r < NH_NR_ROLES; r++)
+		nh_print_vif(r);
 
 	for (i = 0; i < ARRAY_SIZE(nh_cases) && !nh_stopped(); i++) {
 		const struct nh_case *c = &nh_cases[i];
@@ -2862,6 +2914,46 @@ static irqreturn_t nh_interrupt(int irq, void *dev_id)
 	return IRQ_HANDLED;
 }
 
+/* One queue's rings and channel, in directory @dir. */
+static int nh_publish_queue(struct xenbus_transaction xbt, const char *dir,
+			    const struct nh_queue *q)
+{
+	int ret;
+
+	ret = xenbus_printf(xbt, dir, "tx-ring-ref", "%u", q->tx_ref);
+	if (!ret)
+		ret = xenbus_printf(xbt, dir, "rx-ring-ref", "%u", q->rx_ref);
+	if (!ret)
+		ret = xenbus_printf(xbt, dir, "event-channel", "%u", q->evtchn);
+	return ret;
+}
+
+/*
+ * netif.h's layout: a single queue's keys in the device's directory, as
+ * frontends without multi-queue write them; several queues' each in
+ * queue-<n>/, and how many there are in multi-queue-num-queues.
+ */
+static int nh_publish_queues(struct xenbus_transaction xbt, struct nh_vif *v)
+{
+	const char *node = v->xdev->nodename;
+	unsigned int i;
+	int ret;
+
+	if (v->nr_queues == 1)
+		return nh_publish_queue(xbt, node, &v->queue[0]);
+	ret = xenbus_printf(xbt, node, "multi-queue-num-queues", "%u",
+			    v->nr_queues);
+	for (i = 0; i < v->nr_queues && !ret; i++) {
+		char *dir = kasprintf(GFP_KERNEL, "%s/queue-%u", node, i);
+
+		if (!dir)
+			return -ENOMEM;
+		ret = nh_publish_queue(xbt, dir, &v->queue[i]);
+		kfree(dir);
+	}
+	return ret;
+}
+
 static int nh_publish(struct nh_vif *v)
 {
 	static const char *const on[] = {
@@ -2876,13 +2968,7 @@ again:
 	ret = xenbus_transaction_start(&xbt);
 	if (ret)
 		return ret;
-	ret = xenbus_printf(xbt, xdev->nodename, "tx-ring-ref", "%u", v->tx_ref);
-	if (!ret)
-		ret = xenbus_printf(xbt, xdev->nodename, "rx-ring-ref", "%u",
-				    v->rx_ref);
-	if (!ret)
-		ret = xenbus_printf(xbt, xdev->nodename, "event-channel", "%u",
-				    v->evtchn);
+	ret = nh_publish_queues(xbt, v);
 	for (i = 0; i < ARRAY_SIZE(on) && !ret; i++)
 		ret = xenbus_printf(xbt, xdev->nodename, on[i], "%u", 1);
 	/* A frontend writes the control ring's keys only if it is offered. */
@@ -2911,15 +2997,27 @@ again:
 	return ret;
 }
 
+static void nh_free_queue(struct nh_queue *q)
+{
+	struct nh_vif *v = q->vif;
+
+	/* Unbinding closes the channel too. */
+	if (q->irq > 0)
+		unbind_from_irqhandler(q->irq, v);
+	else if (q->have_evtchn)
+		xenbus_free_evtchn(v->xdev, q->evtchn);
+	if (q->tx_sring)
+		xenbus_teardown_ring((void **)&q->tx_sring, 1, &q->tx_ref);
+	if (q->rx_sring)
+		xenbus_teardown_ring((void **)&q->rx_sring, 1, &q->rx_ref);
+}
+
 static void nh_free(struct nh_vif *v)
 {
 	unsigned int i;
 
-	/* Unbinding closes the channel too. */
-	if (v->irq > 0)
-		unbind_from_irqhandler(v->irq, v);
-	else if (v->have_evtchn)
-		xenbus_free_evtchn(v->xdev, v->evtchn);
+	for (i = 0; i < NH_MAX_QUEUES; i++)
+		nh_free_queue(&v->queue[i]);
 	if (v->ctrl_irq > 0)
 		unbind_from_irqhandler(v->ctrl_irq, v);
 	else if (v->have_ctrl_evtchn)
@@ -2937,10 +3035,6 @@ static void nh_free(struct nh_vif *v)
 		else if (v->rx_page[i])
 			__free_page(v->rx_page[i]);
 	}
-	if (v->tx_sring)
-		xenbus_teardown_ring((void **)&v->tx_sring, 1, &v->tx_ref);
-	if (v->rx_sring)
-		xenbus_teardown_ring((void **)&v->rx_sring, 1, &v->rx_ref);
 	if (v->ctrl_sring)
 		xenbus_teardown_ring((void **)&v->ctrl_sring, 1, &v->ctrl_ref);
 	kfree(v);
@@ -2962,6 +3056,34 @@ static bool nh_grant_page(struct nh_vif *v, struct page **page,
 	*ref = r;
 	*granted = true;
 	return true;
+}
+
+/* A queue's two rings and the event channel they share. */
+static int nh_queue_setup(struct nh_queue *q)
+{
+	struct xenbus_device *xdev = q->vif->xdev;
+	int ret;
+
+	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&q->tx_sring, 1,
+				&q->tx_ref);
+	if (ret)
+		return ret;
+	SHARED_RING_INIT(q->tx_sring);
+	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&q->rx_sring, 1,
+				&q->rx_ref);
+	if (ret)
+		return ret;
+	SHARED_RING_INIT(q->rx_sring);
+	ret = xenbus_alloc_evtchn(xdev, &q->evtchn);
+	if (ret)
+		return ret;
+	q->have_evtchn = true;
+	ret = bind_evtchn_to_irqhandler(q->evtchn, nh_interrupt, 0,
+					"xsplit-net-hostile", q->vif);
+	if (ret < 0)
+		return ret;
+	q->irq = ret;
+	return 0;
 }
 
 /* The ctrl vif's control ring and its own event channel. */
@@ -3012,16 +3134,18 @@ static int nh_probe(struct xenbus_device *xdev,
 	if (!IS_ERR(mac))
 		kfree(mac);
 
-	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&v->tx_sring, 1,
-				&v->tx_ref);
-	if (ret)
-		goto fail;
-	SHARED_RING_INIT(v->tx_sring);
-	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&v->rx_sring, 1,
-				&v->rx_ref);
-	if (ret)
-		goto fail;
-	SHARED_RING_INIT(v->rx_sring);
+	for (i = 0; i < NH_MAX_QUEUES; i++) {
+		v->queue[i].vif = v;
+		v->queue[i].id = i;
+	}
+	v->nr_rings = 1;
+	/* Until the backend says how many it takes. */
+	v->nr_queues = 1;
+	for (i = 0; i < v->nr_rings; i++) {
+		ret = nh_queue_setup(&v->queue[i]);
+		if (ret)
+			goto fail;
+	}
 	ret = -ENOMEM;
 	for (i = 0; i < NH_POOL_PAGES; i++)
 		if (!nh_grant_page(v, &v->pool[i], &v->pool_ref[i],
@@ -3031,15 +3155,6 @@ static int nh_probe(struct xenbus_device *xdev,
 		if (!nh_grant_page(v, &v->rx_page[i], &v->rx_ref_of[i],
 				   &v->rx_granted[i], false))
 			goto fail;
-	ret = xenbus_alloc_evtchn(xdev, &v->evtchn);
-	if (ret)
-		goto fail;
-	v->have_evtchn = true;
-	ret = bind_evtchn_to_irqhandler(v->evtchn, nh_interrupt, 0,
-					"xsplit-net-hostile", v);
-	if (ret < 0)
-		goto fail;
-	v->irq = ret;
 	if (v->handle == NH_CTRL) {
 		ret = nh_ctrl_setup(v);
 		if (ret)
@@ -3053,7 +3168,8 @@ static int nh_probe(struct xenbus_device *xdev,
 	mutex_unlock(&nh.lock);
 	dev_set_drvdata(&xdev->dev, v);
 	pr_info("probed %s: handle %u, tx ring %u, rx ring %u, event channel %u\n",
-		xdev->nodename, v->handle, v->tx_ref, v->rx_ref, v->evtchn);
+		xdev->nodename, v->handle, v->queue[0].tx_ref,
+		v->queue[0].rx_ref, v->queue[0].evtchn);
 	return 0;
 
 fail:
