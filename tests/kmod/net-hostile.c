@@ -4,11 +4,12 @@
  * that talks to the network backend the way a malicious guest would. It
  * binds the xenbus "vif" devices itself (the guest must not load
  * xen-netfront), shares a transmit and a receive ring and one event
- * channel per vif (and on one vif a control ring with a channel of its
- * own), and writes the rings by hand: valid packets, packets the backend
- * must refuse for each of its reasons, grants it cannot use, extras it
- * does not know, receive buffers it cannot fill, control requests it
- * must refuse, event storms, and ring indices no backend can believe.
+ * channel per vif (two queues of them on one vif, and on two vifs a
+ * control ring with a channel of its own), and writes the rings by
+ * hand: valid packets, packets the backend must refuse for each of its
+ * reasons, grants it cannot use, extras it does not know, receive
+ * buffers it cannot fill, control requests it must refuse, event storms,
+ * and ring indices no backend can believe.
  * Every answer is checked against what xsplit-netback must give.
  *
  * Each vif has a role, by its handle (the vif's place in the xl config):
@@ -34,7 +35,12 @@
  *                a unicast and the broadcast address, a del of what is
  *                not there, a 65th group, each answered okay or error;
  *                and receives what dom0 sends it (below) with the filter
- *                on, turned off at run time and on again. It stays up.
+ *                on, turned off at run time and on again. It stays up;
+ *   7 hash       has two queues and a control ring: sets Toeplitz hashing
+ *                up, receives a list of frames dom0 sends it (below) on
+ *                the queues the hashes name, each with the hash in an
+ *                extra, then turns hashing off and receives the list again
+ *                with no extra. It stays up.
  * The victim's and the racer's refusals stay below 64 each in all, so
  * that the budget never decides their fate: the burst gets a vif of its
  * own, as do the chain and the receive ring's index, each of which ends
@@ -48,6 +54,15 @@
  * listed, B to one it did not, and C, broadcast, last. The module reads
  * its receive ring until C of that round comes: A and C must be there,
  * and B only while the filter is off.
+ *
+ * The hash vif's rounds go the same way, through
+ * data/xsplit-net-hostile-hash: dom0 writes a fixed list of frames (IPv4
+ * and IPv6, TCP and UDP, IPv4 fragments, not IP; nh_hash_frames[]), each
+ * 96 bytes ending in a tag with the round and its index, then an end
+ * frame. The module builds each frame itself to compare every byte, and
+ * computes each hash with netif.h's xen_netif_toeplitz_hash(), none of
+ * the backend's code. The backend chooses the queues, so the end frame
+ * may overtake frames on the other queue: they get a grace.
  *
  * Each case prints "xsplit-net-hostile: case <name> ok" or
  * "xsplit-net-hostile: case <name> FAIL expected <x> got <y>"; "plan <n>"
@@ -75,6 +90,7 @@
 #include <linux/in.h>
 #include <linux/interrupt.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
@@ -84,12 +100,15 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <net/checksum.h>
 #include <net/ip.h>
 #include <xen/events.h>
 #include <xen/grant_table.h>
+/* The hash vif checks the backend's hashes with netif.h's own code. */
+#define XEN_NETIF_DEFINE_TOEPLITZ
 #include <xen/interface/io/netif.h>
 #include <xen/page.h>
 #include <xen/xen.h>
@@ -113,8 +132,14 @@
 #define NH_CTRL_RING_SIZE	__CONST_RING_SIZE(xen_netif_ctrl, XEN_PAGE_SIZE)
 /* Pages a vif's packets are built in, granted read-only once. */
 #define NH_POOL_PAGES		24
-/* Receive buffers a vif posts, each a page of its own granted writable. */
+/*
+ * Receive buffers a vif posts, each a page of its own granted writable;
+ * a vif with several queues shares them out among its queues.
+ */
 #define NH_RX_BUFS		32
+/* Queues a vif may have: only the hash vif has more than one. */
+#define NH_MAX_QUEUES		2
+#define NH_HASH_QUEUES		2
 /* The longest slot chain we write: the backend's fatal length. */
 #define NH_MAX_SLOTS		64
 #define NH_MAX_FRAME		3000
@@ -152,6 +177,7 @@
 #define NH_RELEASE_KEY		"xsplit-net-hostile"
 
 static_assert(NH_TX_RING_SIZE == 256);
+static_assert(NH_HASH_QUEUES <= NH_MAX_QUEUES);
 static_assert(NH_RX_RING_SIZE == 256);
 static_assert(NH_MAX_DATA == XEN_NETIF_NR_SLOTS_MIN);
 /* An extra is written over the first eight bytes of a transmit slot. */
@@ -185,12 +211,14 @@ enum nh_role {
 	NH_RACER,
 	NH_CTRL,
 	NH_MCAST,
+	NH_HASH,
 	NH_NR_ROLES,
 	NH_ANY = NH_NR_ROLES,	/* a case about no vif in particular */
 };
 
 static const char *const nh_role_names[NH_NR_ROLES] = {
 	"victim", "bystander", "budget", "chain", "racer", "ctrl", "mcast",
+	"hash",
 };
 
 /* The backend's counters the cases predict, by their ethtool -S names. */
@@ -253,12 +281,34 @@ static const char *const nh_ctr_names[C_NR] = {
 	[C_MCAST_REFUSED] = "mcast_refused",
 };
 
-struct nh_vif {
-	struct xenbus_device *xdev;
-	unsigned int handle;
-	u8 mac[ETH_ALEN];
-	bool gave_up;			/* the backend closed before connecting */
-	bool connected;			/* store-release after the setup */
+/*
+ * A packet taken off a receive ring answer by answer, on the hash vif:
+ * what its answers and extras said, judged once it is whole.
+ */
+struct nh_rx_pkt {
+	bool open;			/* its first answer is in, not its last */
+	bool more_data;			/* its last data answer said so */
+	int frame;			/* which frame of the list, or -1 */
+	bool intact;			/* byte for byte as dom0 sent it */
+	bool unknown;			/* tagged as the list's, but not in it */
+	/* The first answer with an error, a wrong id or offset, or flag. */
+	bool bad;
+	struct xen_netif_rx_response bad_rsp;
+	u16 bad_buf;
+	unsigned int nr_hash;		/* hash extras */
+	struct xen_netif_extra_info hash;	/* the first */
+	unsigned int nr_other;		/* any other extras */
+	u8 other_type;			/* the first's */
+};
+
+/*
+ * One queue: a transmit and a receive ring and their event channel.
+ * Packets are only ever sent on a vif's first queue; the others exist to
+ * receive on.
+ */
+struct nh_queue {
+	struct nh_vif *vif;
+	unsigned int id;
 
 	struct xen_netif_tx_sring *tx_sring;
 	struct xen_netif_rx_sring *rx_sring;
@@ -266,15 +316,36 @@ struct nh_vif {
 	evtchn_port_t evtchn;
 	bool have_evtchn;
 	int irq;
-	wait_queue_head_t wq;
 
 	RING_IDX tx_prod_pvt, tx_rsp_cons;
 	RING_IDX rx_prod_pvt, rx_rsp_cons;
-	u16 next_id;
 	/* Which buffer each receive slot's request named: see nh_rx_take(). */
 	u16 rx_buf_at[NH_RX_RING_SIZE];
 	bool rx_extra_next;		/* the next receive slot is an extra */
 	bool rx_posted;			/* its good buffers are on the ring */
+	bool rx_in_frame;		/* the last data answer said more_data */
+	struct nh_rx_pkt rx_pkt;
+};
+
+struct nh_vif {
+	struct xenbus_device *xdev;
+	unsigned int handle;
+	u8 mac[ETH_ALEN];
+	bool gave_up;			/* the backend closed before connecting */
+	bool connected;			/* store-release after the setup */
+
+	/*
+	 * Set up at probe: nr_rings; written to xenstore: nr_queues, as many
+	 * as the backend's multi-queue-max-queues (mq_offered) allows.
+	 */
+	struct nh_queue queue[NH_MAX_QUEUES];
+	unsigned int nr_rings;
+	unsigned int nr_queues;
+	unsigned int mq_offered;
+	/* Woken by every channel of the vif's, control ring's included. */
+	wait_queue_head_t wq;
+
+	u16 next_id;
 	/*
 	 * A packet it sent got no answer at all: later ones are waited for
 	 * briefly, so that a backend that stopped serving a vif fails the
@@ -290,7 +361,7 @@ struct nh_vif {
 	bool rx_granted[NH_RX_BUFS];
 
 	/*
-	 * The control ring, on the ctrl vif only, with a channel of its own
+	 * The control ring, on the ctrl and hash vifs, with a channel of its own
 	 * (woken into wq like the other): set up at probe, published only
 	 * if the backend offers feature-ctrl-ring.
 	 */
@@ -313,7 +384,6 @@ struct nh_vif {
 	unsigned int mcast_offered;	/* feature-multicast-control */
 	unsigned int mcast_dynamic;	/* feature-dynamic-multicast-control */
 	bool mcast_requested;
-	bool rx_in_frame;		/* the last data answer said more_data */
 	u64 rx_frames;			/* packets received whole */
 	u64 mcast_dropped;		/* frames the filter must have dropped */
 
@@ -606,13 +676,14 @@ static void nh_small(struct nh_vif *v, struct nh_pkt *p, unsigned int base,
 
 static unsigned int nh_tx_outstanding(const struct nh_vif *v)
 {
-	return v->tx_prod_pvt - v->tx_rsp_cons;
+	return v->queue[0].tx_prod_pvt - v->queue[0].tx_rsp_cons;
 }
 
 /* Slots [@from, @to) of @p into the ring, not yet visible; ids are ours. */
 static void nh_tx_post(struct nh_vif *v, struct nh_pkt *p, unsigned int from,
 		       unsigned int to)
 {
+	struct nh_queue *q = &v->queue[0];
 	unsigned int i;
 
 	for (i = from; i < to; i++) {
@@ -620,19 +691,21 @@ static void nh_tx_post(struct nh_vif *v, struct nh_pkt *p, unsigned int from,
 
 		if (!p->is_extra[i])
 			p->req[i].id = v->next_id++;
-		r = &v->tx_sring->ring[v->tx_prod_pvt & (NH_TX_RING_SIZE - 1)].req;
+		r = &q->tx_sring->ring[q->tx_prod_pvt & (NH_TX_RING_SIZE - 1)].req;
 		memcpy(r, &p->req[i], sizeof(*r));
-		v->tx_prod_pvt++;
+		q->tx_prod_pvt++;
 	}
 }
 
 static void nh_tx_push(struct nh_vif *v)
 {
+	struct nh_queue *q = &v->queue[0];
+
 	/* The slots before the index that hands them over. */
 	virt_wmb();
-	WRITE_ONCE(v->tx_sring->req_prod, v->tx_prod_pvt);
+	WRITE_ONCE(q->tx_sring->req_prod, q->tx_prod_pvt);
 	virt_mb();
-	notify_remote_via_irq(v->irq);
+	notify_remote_via_irq(q->irq);
 }
 
 /* Wait until @n answers are there or @ms pass; how many are there. */
@@ -640,19 +713,20 @@ static unsigned int nh_tx_wait(struct nh_vif *v, unsigned int n,
 			       unsigned int ms)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
+	struct nh_queue *q = &v->queue[0];
 	RING_IDX prod;
 
 	for (;;) {
-		prod = READ_ONCE(v->tx_sring->rsp_prod);
-		if (prod - v->tx_rsp_cons >= n || time_after(jiffies, deadline) ||
+		prod = READ_ONCE(q->tx_sring->rsp_prod);
+		if (prod - q->tx_rsp_cons >= n || time_after(jiffies, deadline) ||
 		    nh_stopped())
-			return prod - v->tx_rsp_cons;
+			return prod - q->tx_rsp_cons;
 		/* Ask for an event at the next answer, then look again. */
-		WRITE_ONCE(v->tx_sring->rsp_event, prod + 1);
+		WRITE_ONCE(q->tx_sring->rsp_event, prod + 1);
 		virt_mb();
-		if (READ_ONCE(v->tx_sring->rsp_prod) != prod)
+		if (READ_ONCE(q->tx_sring->rsp_prod) != prod)
 			continue;
-		wait_event_timeout(v->wq, READ_ONCE(v->tx_sring->rsp_prod) != prod,
+		wait_event_timeout(v->wq, READ_ONCE(q->tx_sring->rsp_prod) != prod,
 				   msecs_to_jiffies(10));
 	}
 }
@@ -660,17 +734,18 @@ static unsigned int nh_tx_wait(struct nh_vif *v, unsigned int n,
 static bool nh_tx_take(struct nh_vif *v, struct xen_netif_tx_response *rsp,
 		       bool *excess)
 {
-	RING_IDX prod = READ_ONCE(v->tx_sring->rsp_prod);
+	struct nh_queue *q = &v->queue[0];
+	RING_IDX prod = READ_ONCE(q->tx_sring->rsp_prod);
 
-	if (prod == v->tx_rsp_cons)
+	if (prod == q->tx_rsp_cons)
 		return false;
 	/* The answer after the index that announced it. */
 	virt_rmb();
-	if (prod - v->tx_rsp_cons > nh_tx_outstanding(v))
+	if (prod - q->tx_rsp_cons > nh_tx_outstanding(v))
 		*excess = true;
-	memcpy(rsp, &v->tx_sring->ring[v->tx_rsp_cons & (NH_TX_RING_SIZE - 1)].rsp,
+	memcpy(rsp, &q->tx_sring->ring[q->tx_rsp_cons & (NH_TX_RING_SIZE - 1)].rsp,
 	       sizeof(*rsp));
-	v->tx_rsp_cons++;
+	q->tx_rsp_cons++;
 	return true;
 }
 
@@ -875,60 +950,65 @@ static bool nh_silent(struct nh_vif *v, struct nh_out *o)
 
 /* ---- the receive ring ---- */
 
-static void nh_rx_post(struct nh_vif *v, u16 buf, grant_ref_t gref)
+static void nh_rx_post(struct nh_queue *q, u16 buf, grant_ref_t gref)
 {
-	RING_IDX i = v->rx_prod_pvt++;
+	RING_IDX i = q->rx_prod_pvt++;
 	struct xen_netif_rx_request *r =
-		&v->rx_sring->ring[i & (NH_RX_RING_SIZE - 1)].req;
+		&q->rx_sring->ring[i & (NH_RX_RING_SIZE - 1)].req;
 
 	r->id = buf;
 	r->pad = 0;
 	r->gref = gref;
-	v->rx_buf_at[i & (NH_RX_RING_SIZE - 1)] = buf;
+	q->rx_buf_at[i & (NH_RX_RING_SIZE - 1)] = buf;
 }
 
-static void nh_rx_push(struct nh_vif *v)
+static void nh_rx_push(struct nh_queue *q)
 {
 	/* The buffers before the index that hands them over. */
 	virt_wmb();
-	WRITE_ONCE(v->rx_sring->req_prod, v->rx_prod_pvt);
+	WRITE_ONCE(q->rx_sring->req_prod, q->rx_prod_pvt);
 	virt_mb();
-	notify_remote_via_irq(v->irq);
+	notify_remote_via_irq(q->irq);
 }
 
-static unsigned int nh_rx_wait(struct nh_vif *v, unsigned int n,
+static unsigned int nh_rx_wait(struct nh_queue *q, unsigned int n,
 			       unsigned int ms)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
 	RING_IDX prod;
 
 	for (;;) {
-		prod = READ_ONCE(v->rx_sring->rsp_prod);
-		if (prod - v->rx_rsp_cons >= n || time_after(jiffies, deadline) ||
+		prod = READ_ONCE(q->rx_sring->rsp_prod);
+		if (prod - q->rx_rsp_cons >= n || time_after(jiffies, deadline) ||
 		    nh_stopped())
-			return prod - v->rx_rsp_cons;
-		WRITE_ONCE(v->rx_sring->rsp_event, prod + 1);
+			return prod - q->rx_rsp_cons;
+		WRITE_ONCE(q->rx_sring->rsp_event, prod + 1);
 		virt_mb();
-		if (READ_ONCE(v->rx_sring->rsp_prod) != prod)
+		if (READ_ONCE(q->rx_sring->rsp_prod) != prod)
 			continue;
-		wait_event_timeout(v->wq, READ_ONCE(v->rx_sring->rsp_prod) != prod,
+		wait_event_timeout(q->vif->wq,
+				   READ_ONCE(q->rx_sring->rsp_prod) != prod,
 				   msecs_to_jiffies(10));
 	}
 }
 
-/* Every good receive buffer on the ring, once per vif. */
-static void nh_rx_post_good(struct nh_vif *v)
+/*
+ * The queue's share of the vif's good receive buffers on its ring, once:
+ * buffer i belongs to queue i % nr_queues.
+ */
+static void nh_rx_post_good(struct nh_queue *q)
 {
+	struct nh_vif *v = q->vif;
 	unsigned int i;
 
-	if (v->rx_posted)
+	if (q->rx_posted)
 		return;
-	for (i = 0; i < NH_RX_BUFS; i++) {
+	for (i = q->id; i < NH_RX_BUFS; i += v->nr_queues) {
 		if (v->rx_granted[i])
-			nh_rx_post(v, i, v->rx_ref_of[i]);
+			nh_rx_post(q, i, v->rx_ref_of[i]);
 	}
-	nh_rx_push(v);
-	v->rx_posted = true;
+	nh_rx_push(q);
+	q->rx_posted = true;
 }
 
 /*
@@ -936,26 +1016,56 @@ static void nh_rx_post_good(struct nh_vif *v)
  * it used, so the slot tells which buffer it is: an extra's answer has no
  * id, and took a buffer all the same.
  */
-static bool nh_rx_take(struct nh_vif *v, struct xen_netif_rx_response *rsp,
+static bool nh_rx_take(struct nh_queue *q, struct xen_netif_rx_response *rsp,
 		       u16 *buf, bool *extra)
 {
-	RING_IDX prod = READ_ONCE(v->rx_sring->rsp_prod);
-	RING_IDX i = v->rx_rsp_cons;
+	RING_IDX prod = READ_ONCE(q->rx_sring->rsp_prod);
+	RING_IDX i = q->rx_rsp_cons;
 
 	if (prod == i)
 		return false;
 	virt_rmb();
-	memcpy(rsp, &v->rx_sring->ring[i & (NH_RX_RING_SIZE - 1)].rsp,
+	memcpy(rsp, &q->rx_sring->ring[i & (NH_RX_RING_SIZE - 1)].rsp,
 	       sizeof(*rsp));
-	*buf = v->rx_buf_at[i & (NH_RX_RING_SIZE - 1)];
-	*extra = v->rx_extra_next;
+	*buf = q->rx_buf_at[i & (NH_RX_RING_SIZE - 1)];
+	*extra = q->rx_extra_next;
 	if (*extra)
-		v->rx_extra_next = ((struct xen_netif_extra_info *)rsp)->flags &
+		q->rx_extra_next = ((struct xen_netif_extra_info *)rsp)->flags &
 				   XEN_NETIF_EXTRA_FLAG_MORE;
 	else
-		v->rx_extra_next = rsp->flags & XEN_NETRXF_extra_info;
-	v->rx_rsp_cons++;
+		q->rx_extra_next = rsp->flags & XEN_NETRXF_extra_info;
+	q->rx_rsp_cons++;
 	return true;
+}
+
+static bool nh_rx_any(struct nh_vif *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->nr_queues; i++) {
+		struct nh_queue *q = &v->queue[i];
+
+		if (READ_ONCE(q->rx_sring->rsp_prod) != q->rx_rsp_cons)
+			return true;
+	}
+	return false;
+}
+
+/* Until an answer is on any of @v's receive rings, or @ms pass. */
+static void nh_rx_wait_any(struct nh_vif *v, unsigned int ms)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
+	unsigned int i;
+
+	while (!nh_rx_any(v) && !nh_stopped() &&
+	       time_before(jiffies, deadline)) {
+		/* An event at the next answer on each, then look again. */
+		for (i = 0; i < v->nr_queues; i++)
+			WRITE_ONCE(v->queue[i].rx_sring->rsp_event,
+				   v->queue[i].rx_rsp_cons + 1);
+		virt_mb();
+		wait_event_timeout(v->wq, nh_rx_any(v), msecs_to_jiffies(10));
+	}
 }
 
 /* ---- the cases ---- */
@@ -1498,6 +1608,7 @@ static bool nh_c_bad_between_good(struct nh_vif *v, struct nh_out *o)
 static bool nh_c_receives_frame(struct nh_vif *b, struct nh_out *o)
 {
 	struct nh_vif *v = nh.vifs[NH_VICTIM];
+	struct nh_queue *bq = &b->queue[0];
 	struct nh_pkt *p = &nh.pkt[0];
 	unsigned int frames = 0, errors = 0;
 	u8 sent[NH_SMALL];
@@ -1509,7 +1620,7 @@ static bool nh_c_receives_frame(struct nh_vif *b, struct nh_out *o)
 		nh_got(o, "no-victim-vif");
 		return false;
 	}
-	nh_rx_post_good(b);
+	nh_rx_post_good(bq);
 	nh_small(v, p, 0, NH_SMALL);
 	memcpy(sent, nh.frame, sizeof(sent));
 	ok = nh_send(v, p, o);
@@ -1522,10 +1633,10 @@ static bool nh_c_receives_frame(struct nh_vif *b, struct nh_out *o)
 		bool extra, reposted = false;
 		u16 buf;
 
-		nh_rx_wait(b, 1, 100);
-		while (nh_rx_take(b, &rsp, &buf, &extra)) {
+		nh_rx_wait(bq, 1, 100);
+		while (nh_rx_take(bq, &rsp, &buf, &extra)) {
 			if (buf < NH_RX_BUFS) {
-				nh_rx_post(b, buf, b->rx_ref_of[buf]);
+				nh_rx_post(bq, buf, b->rx_ref_of[buf]);
 				reposted = true;
 			}
 			if (extra)
@@ -1543,7 +1654,7 @@ static bool nh_c_receives_frame(struct nh_vif *b, struct nh_out *o)
 					NH_SMALL);
 		}
 		if (reposted)
-			nh_rx_push(b);
+			nh_rx_push(bq);
 	}
 	nh_count_open(b, C_TO_GUEST_PACKETS, 1);
 	if (found)
@@ -1564,6 +1675,7 @@ static bool nh_rx_refused(struct nh_vif *v, grant_ref_t gref, unsigned int n,
 			  struct nh_out *o)
 {
 	struct nh_vif *b = nh.vifs[NH_BYSTANDER];
+	struct nh_queue *q = &v->queue[0];
 	unsigned int i, errors = 0, wrong = 0, got;
 	bool ok = true;
 
@@ -1573,8 +1685,8 @@ static bool nh_rx_refused(struct nh_vif *v, grant_ref_t gref, unsigned int n,
 		return false;
 	}
 	for (i = 0; i < n; i++)
-		nh_rx_post(v, 100 + i, gref);
-	nh_rx_push(v);
+		nh_rx_post(q, 100 + i, gref);
+	nh_rx_push(q);
 	/* Frames the victim must get, whatever it already has queued. */
 	for (i = 0; i < n; i++) {
 		struct nh_out sink = { "", "" };
@@ -1586,13 +1698,13 @@ static bool nh_rx_refused(struct nh_vif *v, grant_ref_t gref, unsigned int n,
 			nh_got(o, "bystander-%s,", sink.got);
 		}
 	}
-	got = nh_rx_wait(v, n, NH_TIMEOUT_MS);
+	got = nh_rx_wait(q, n, NH_TIMEOUT_MS);
 	for (;;) {
 		struct xen_netif_rx_response rsp;
 		bool extra;
 		u16 buf;
 
-		if (!nh_rx_take(v, &rsp, &buf, &extra))
+		if (!nh_rx_take(q, &rsp, &buf, &extra))
 			break;
 		if (!extra && rsp.status == XEN_NETIF_RSP_ERROR && rsp.id == buf)
 			errors++;
@@ -1732,6 +1844,7 @@ static bool nh_race(struct nh_vif *v, struct nh_out *o, bool size, bool offset)
 		0, XEN_PAGE_SIZE - NH_SMALL, XEN_PAGE_SIZE - 10, 0xffff,
 	};
 	unsigned int round, okay = 0, error = 0, bad = 0;
+	struct nh_queue *q = &v->queue[0];
 	struct nh_pkt *p = &nh.pkt[0];
 	char why[64] = "";
 
@@ -1751,11 +1864,11 @@ static bool nh_race(struct nh_vif *v, struct nh_out *o, bool size, bool offset)
 				snprintf(why, sizeof(why), "round-%u-not-sent", round);
 			continue;
 		}
-		slot = &v->tx_sring->ring[v->tx_prod_pvt & (NH_TX_RING_SIZE - 1)].req;
+		slot = &q->tx_sring->ring[q->tx_prod_pvt & (NH_TX_RING_SIZE - 1)].req;
 		nh_tx_post(v, p, 0, 1);
 		nh_tx_push(v);
 		deadline = jiffies + msecs_to_jiffies(NH_TIMEOUT_MS);
-		for (i = 0; READ_ONCE(v->tx_sring->rsp_prod) == v->tx_rsp_cons; i++) {
+		for (i = 0; READ_ONCE(q->tx_sring->rsp_prod) == q->tx_rsp_cons; i++) {
 			if (time_after(jiffies, deadline))
 				break;
 			if (size)
@@ -1822,13 +1935,14 @@ static bool nh_c_race_both(struct nh_vif *v, struct nh_out *o)
  */
 static bool nh_c_rx_req_prod_ahead(struct nh_vif *v, struct nh_out *o)
 {
+	struct nh_queue *q = &v->queue[0];
 	unsigned int n;
 
 	virt_wmb();
-	WRITE_ONCE(v->rx_sring->req_prod, v->rx_prod_pvt + 1000);
+	WRITE_ONCE(q->rx_sring->req_prod, q->rx_prod_pvt + 1000);
 	virt_mb();
-	notify_remote_via_irq(v->irq);
-	n = nh_rx_wait(v, 1, NH_SILENCE_MS);
+	notify_remote_via_irq(q->irq);
+	n = nh_rx_wait(q, 1, NH_SILENCE_MS);
 	nh_want(o, "no-answer");
 	if (n)
 		nh_got(o, "%u-answer(s)", n);
@@ -1850,7 +1964,7 @@ static bool nh_c_event_storm(struct nh_vif *v, struct nh_out *o)
 
 	nh_tx_drain(v);
 	for (i = 0; i < flood_kicks && !nh_stopped(); i++) {
-		notify_remote_via_irq(v->irq);
+		notify_remote_via_irq(v->queue[0].irq);
 		if (!(i & 1023)) {
 			cond_resched();
 			ms = ktime_ms_delta(ktime_get(), start);
@@ -1878,6 +1992,7 @@ static bool nh_c_event_storm(struct nh_vif *v, struct nh_out *o)
  */
 static bool nh_c_req_prod_ahead(struct nh_vif *v, struct nh_out *o)
 {
+	struct nh_queue *q = &v->queue[0];
 	unsigned int n;
 
 	nh_tx_drain(v);
@@ -1885,9 +2000,9 @@ static bool nh_c_req_prod_ahead(struct nh_vif *v, struct nh_out *o)
 		pr_info("vif%u: %u slot(s) unanswered before req_prod ran ahead\n",
 			v->handle, nh_tx_outstanding(v));
 	virt_wmb();
-	WRITE_ONCE(v->tx_sring->req_prod, v->tx_prod_pvt + 1000);
+	WRITE_ONCE(q->tx_sring->req_prod, q->tx_prod_pvt + 1000);
 	virt_mb();
-	notify_remote_via_irq(v->irq);
+	notify_remote_via_irq(q->irq);
 	n = nh_tx_wait(v, 1, NH_SILENCE_MS);
 	nh_want(o, "no-answer");
 	if (n)
@@ -2021,6 +2136,8 @@ static bool nh_ctrl_call(struct nh_vif *v, u16 type, u32 d0, u32 d1, u32 d2,
 	req->data[2] = d2;
 	v->ctrl_prod_pvt++;
 	nh_ctrl_push(v);
+	/* However many notifications coalesce, the backend sees one. */
+	nh_count_open(v, C_CTRL_EVENTS, 1);
 	nh_count(v, C_CTRL_REQUESTS, 1);
 	if (want_status != XEN_NETIF_CTRL_STATUS_SUCCESS)
 		nh_count(v, C_CTRL_REFUSED, 1);
@@ -2140,21 +2257,31 @@ static bool nh_c_ctrl_key_41(struct nh_vif *v, struct nh_out *o)
 			    0, XEN_NETIF_CTRL_STATUS_BUFFER_OVERFLOW, 0, o);
 }
 
-/* The usual RSS key, in a page granted read-only as netif.h allows. */
+/*
+ * The key of Microsoft's RSS verification suite, whose published hashes
+ * the hash vif's frames reproduce (nh_hash_frames[]).
+ */
+static const u8 nh_rss_key[NH_CTRL_KEY_MAX] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
+	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+/* The key into the vif's key page, granted read-only as netif.h allows. */
+static bool nh_ctrl_set_key(struct nh_vif *v, struct nh_out *o)
+{
+	memcpy(page_address(v->pool[NH_CTRL_KEY_PAGE]), nh_rss_key,
+	       sizeof(nh_rss_key));
+	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_KEY,
+			    v->pool_ref[NH_CTRL_KEY_PAGE], sizeof(nh_rss_key),
+			    0, XEN_NETIF_CTRL_STATUS_SUCCESS, 0, o);
+}
+
 static bool nh_c_ctrl_key_40(struct nh_vif *v, struct nh_out *o)
 {
-	static const u8 key[NH_CTRL_KEY_MAX] = {
-		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
-		0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
-		0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
-		0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
-		0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-	};
-
-	memcpy(page_address(v->pool[NH_CTRL_KEY_PAGE]), key, sizeof(key));
-	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_KEY,
-			    v->pool_ref[NH_CTRL_KEY_PAGE], sizeof(key), 0,
-			    XEN_NETIF_CTRL_STATUS_SUCCESS, 0, o);
+	return nh_ctrl_set_key(v, o);
 }
 
 static bool nh_c_ctrl_mapping_size_129(struct nh_vif *v, struct nh_out *o)
@@ -2502,6 +2629,7 @@ static bool nh_mcast_receive(struct nh_vif *v, unsigned int round,
 			     bool seen[3], unsigned int *bad)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(NH_MCAST_WAIT_MS);
+	struct nh_queue *q = &v->queue[0];
 
 	while (!seen[2] && !nh_stopped() && time_before(jiffies, deadline)) {
 		struct xen_netif_rx_response rsp;
@@ -2509,18 +2637,18 @@ static bool nh_mcast_receive(struct nh_vif *v, unsigned int round,
 		int which;
 		u16 buf;
 
-		nh_rx_wait(v, 1, 100);
-		while (nh_rx_take(v, &rsp, &buf, &extra)) {
+		nh_rx_wait(q, 1, 100);
+		while (nh_rx_take(q, &rsp, &buf, &extra)) {
 			bool first;
 
 			if (buf < NH_RX_BUFS) {
-				nh_rx_post(v, buf, v->rx_ref_of[buf]);
+				nh_rx_post(q, buf, v->rx_ref_of[buf]);
 				reposted = true;
 			}
 			if (extra)
 				continue;
-			first = !v->rx_in_frame;
-			v->rx_in_frame = rsp.flags & XEN_NETRXF_more_data;
+			first = !q->rx_in_frame;
+			q->rx_in_frame = rsp.flags & XEN_NETRXF_more_data;
 			if (rsp.status <= 0 || rsp.id != buf || buf >= NH_RX_BUFS) {
 				(*bad)++;
 				continue;
@@ -2536,7 +2664,7 @@ static bool nh_mcast_receive(struct nh_vif *v, unsigned int round,
 				(*bad)++;
 		}
 		if (reposted)
-			nh_rx_push(v);
+			nh_rx_push(q);
 	}
 	return seen[2];
 }
@@ -2559,7 +2687,7 @@ static bool nh_mcast_round(struct nh_vif *v, unsigned int round, bool filter,
 		return false;
 	}
 	/* Buffers before dom0 is asked: frames for them may come at once. */
-	nh_rx_post_good(v);
+	nh_rx_post_good(&v->queue[0]);
 	ret = xenbus_printf(XBT_NIL, v->xdev->nodename,
 			    "request-multicast-control", "%u", filter ? 1 : 0);
 	if (!ret)
@@ -2635,6 +2763,736 @@ static bool nh_c_mcast_add_past_64(struct nh_vif *v, struct nh_out *o)
 	return ok && !failed && i == NH_MCAST_MAX - 1;
 }
 
+/* ---- receive-side hashing, on a vif with two queues ---- */
+
+/* Where the module tells dom0 which round to send (data/ of the guest). */
+#define NH_HASH_KEY		"xsplit-net-hostile-hash"
+/* Every frame dom0 sends this vif is as long; its last 8 bytes tag it. */
+#define NH_HASH_LEN		96
+#define NH_HASH_TAG_AT		(NH_HASH_LEN - 8)
+/* The index in the tag of the frame that ends a round. */
+#define NH_HASH_END		0xff
+/* dom0 starts socat once a frame, 27 times a round: slow under emulation. */
+#define NH_HASH_WAIT_MS		45000
+/* How long frames on the other queue may trail the end frame. */
+#define NH_HASH_GRACE_MS	2000
+#define NH_HASH_MAPPING_SIZE	8
+
+/* What the frames of the list are, and so how they must be hashed. */
+enum nh_hash_kind {
+	NH_TCP4,		/* IPv4 + TCP: source and destination ports */
+	NH_UDP4,		/* IPv4 only: no TCP ports to take */
+	NH_TCP4_FIRST_FRAG,	/* IPv4 only: a fragment's ports do not count */
+	NH_TCP4_LATER_FRAG,
+	NH_TCP6,
+	NH_UDP6,
+	NH_NOT_IP,		/* not hashed at all */
+};
+
+static const char *const nh_hash_kind_names[] = {
+	[NH_TCP4] = "tcp4",
+	[NH_UDP4] = "udp4",
+	[NH_TCP4_FIRST_FRAG] = "tcp4-first-fragment",
+	[NH_TCP4_LATER_FRAG] = "tcp4-later-fragment",
+	[NH_TCP6] = "tcp6",
+	[NH_UDP6] = "udp6",
+	[NH_NOT_IP] = "not-ip",
+};
+
+struct nh_hash_frame {
+	enum nh_hash_kind kind;
+	u8 saddr[16];		/* IPv4 in the first 4 */
+	u8 daddr[16];
+	u16 sport, dport;
+	u32 published;		/* Microsoft's hash of this input, or 0 */
+};
+
+#define NH_IP4(a, b, c, d)	{ a, b, c, d }
+
+/*
+ * The list dom0 sends in each round, in this order (HASH_FRAMES in
+ * tests/vm/net-hostile.sh spells it the same). Most addresses and ports
+ * are those of Microsoft's RSS verification suite, so that the guest's
+ * own hashes are checked against published values before they judge the
+ * backend's; with nh_hash_mapping[] they send frames to both queues.
+ */
+static const struct nh_hash_frame nh_hash_frames[] = {
+	{ NH_TCP4, NH_IP4(66, 9, 149, 187), NH_IP4(161, 142, 100, 80),
+	  2794, 1766, 0x51ccc178 },
+	{ NH_TCP4, NH_IP4(199, 92, 111, 2), NH_IP4(65, 69, 140, 83),
+	  14230, 4739, 0xc626b0ea },
+	{ NH_TCP4, NH_IP4(24, 19, 198, 95), NH_IP4(12, 22, 207, 184),
+	  12898, 38024, 0x5c2b394a },
+	{ NH_TCP4, NH_IP4(38, 27, 205, 30), NH_IP4(209, 142, 163, 6),
+	  48228, 2217, 0xafc7327f },
+	{ NH_TCP4, NH_IP4(153, 39, 163, 191), NH_IP4(202, 188, 127, 2),
+	  44251, 1303, 0x10e828a2 },
+	/* One flow but for the source port, from TEST-NET-2. */
+	{ NH_TCP4, NH_IP4(198, 51, 100, 7), NH_IP4(198, 51, 100, 1), 40001, 80 },
+	{ NH_TCP4, NH_IP4(198, 51, 100, 7), NH_IP4(198, 51, 100, 1), 40002, 80 },
+	{ NH_TCP4, NH_IP4(198, 51, 100, 7), NH_IP4(198, 51, 100, 1), 40003, 80 },
+	{ NH_TCP4, NH_IP4(198, 51, 100, 7), NH_IP4(198, 51, 100, 1), 40004, 80 },
+	{ NH_TCP4, NH_IP4(198, 51, 100, 7), NH_IP4(198, 51, 100, 1), 40005, 80 },
+	{ NH_TCP4, NH_IP4(198, 51, 100, 7), NH_IP4(198, 51, 100, 1), 40006, 80 },
+	{ NH_TCP4, NH_IP4(198, 51, 100, 7), NH_IP4(198, 51, 100, 1), 40007, 80 },
+	{ NH_UDP4, NH_IP4(66, 9, 149, 187), NH_IP4(161, 142, 100, 80),
+	  2794, 1766, 0x323e8fc2 },
+	{ NH_UDP4, NH_IP4(199, 92, 111, 2), NH_IP4(65, 69, 140, 83),
+	  14230, 4739, 0xd718262a },
+	{ NH_UDP4, NH_IP4(24, 19, 198, 95), NH_IP4(12, 22, 207, 184),
+	  12898, 38024, 0xd2d0a5de },
+	{ NH_UDP4, NH_IP4(38, 27, 205, 30), NH_IP4(209, 142, 163, 6),
+	  48228, 2217, 0x82989176 },
+	{ NH_TCP4_FIRST_FRAG, NH_IP4(153, 39, 163, 191),
+	  NH_IP4(202, 188, 127, 2), 44251, 1303, 0x5d1809c5 },
+	{ NH_TCP4_LATER_FRAG, NH_IP4(66, 9, 149, 187),
+	  NH_IP4(161, 142, 100, 80), 2794, 1766, 0x323e8fc2 },
+	/* 3ffe:2501:200:1fff::7 to 3ffe:2501:200:3::1 */
+	{ NH_TCP6,
+	  { 0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x1f, 0xff, 0, 0, 0, 0, 0, 0, 0, 7 },
+	  { 0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x00, 0x03, 0, 0, 0, 0, 0, 0, 0, 1 },
+	  2794, 1766, 0x40207d3d },
+	/* 3ffe:501:8::260:97ff:fe40:efab to ff02::1 */
+	{ NH_TCP6,
+	  { 0x3f, 0xfe, 0x05, 0x01, 0x00, 0x08, 0x00, 0x00,
+	    0x02, 0x60, 0x97, 0xff, 0xfe, 0x40, 0xef, 0xab },
+	  { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
+	  14230, 4739, 0xdde51bbf },
+	/* 3ffe:1900:4545:3:200:f8ff:fe21:67cf to fe80::200:f8ff:fe21:67cf */
+	{ NH_TCP6,
+	  { 0x3f, 0xfe, 0x19, 0x00, 0x45, 0x45, 0x00, 0x03,
+	    0x02, 0x00, 0xf8, 0xff, 0xfe, 0x21, 0x67, 0xcf },
+	  { 0xfe, 0x80, 0, 0, 0, 0, 0, 0,
+	    0x02, 0x00, 0xf8, 0xff, 0xfe, 0x21, 0x67, 0xcf },
+	  44251, 38024, 0x02d1feef },
+	/* 2001:db8::7 to 2001:db8::1 */
+	{ NH_TCP6,
+	  { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7 },
+	  { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
+	  40001, 80 },
+	{ NH_UDP6,
+	  { 0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x1f, 0xff, 0, 0, 0, 0, 0, 0, 0, 7 },
+	  { 0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x00, 0x03, 0, 0, 0, 0, 0, 0, 0, 1 },
+	  2794, 1766, 0x2cc18cd5 },
+	{ NH_UDP6,
+	  { 0x3f, 0xfe, 0x05, 0x01, 0x00, 0x08, 0x00, 0x00,
+	    0x02, 0x60, 0x97, 0xff, 0xfe, 0x40, 0xef, 0xab },
+	  { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
+	  14230, 4739, 0x0f0c461c },
+	{ NH_NOT_IP },
+	{ NH_NOT_IP },
+};
+
+#define NH_HASH_FRAMES		ARRAY_SIZE(nh_hash_frames)
+static_assert(ARRAY_SIZE(nh_hash_frames) < NH_HASH_END);
+
+/* The frame that ends a round: dom0 sends it last, after a pause. */
+static const struct nh_hash_frame nh_hash_end = { NH_NOT_IP };
+
+/* Hash value % 8 to queue: entries for each of the two queues. */
+static const u32 nh_hash_mapping[NH_HASH_MAPPING_SIZE] = {
+	0, 1, 1, 0, 1, 0, 0, 1,
+};
+
+/* The made-up source of dom0's frames; the guest's MAC is the destination. */
+static const u8 nh_hash_src[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x5a, 0x0e, 0x07 };
+static const u8 nh_hash_tag[4] = { 'X', 'N', 'H', 'H' };
+
+static const struct nh_hash_frame *nh_hash_frame_at(unsigned int idx)
+{
+	return idx < NH_HASH_FRAMES ? &nh_hash_frames[idx] : &nh_hash_end;
+}
+
+static const char *nh_hash_frame_name(unsigned int idx)
+{
+	if (idx >= NH_HASH_FRAMES)
+		return "end";
+	return nh_hash_kind_names[nh_hash_frames[idx].kind];
+}
+
+/* An IPv4 header at @f's start; @frag_off in host order. */
+static unsigned int nh_hash_ip4(u8 *f, const struct nh_hash_frame *hf,
+				u8 proto, u16 frag_off)
+{
+	struct iphdr *iph = (struct iphdr *)(f + ETH_HLEN);
+
+	*(__be16 *)(f + 2 * ETH_ALEN) = htons(ETH_P_IP);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tot_len = htons(NH_HASH_LEN - ETH_HLEN);
+	iph->frag_off = htons(frag_off);
+	iph->ttl = 64;
+	iph->protocol = proto;
+	memcpy(&iph->saddr, hf->saddr, 4);
+	memcpy(&iph->daddr, hf->daddr, 4);
+	iph->check = ip_fast_csum(iph, iph->ihl);
+	return ETH_HLEN + sizeof(*iph);
+}
+
+static unsigned int nh_hash_ip6(u8 *f, const struct nh_hash_frame *hf,
+				u8 proto)
+{
+	struct ipv6hdr *ip6h = (struct ipv6hdr *)(f + ETH_HLEN);
+
+	*(__be16 *)(f + 2 * ETH_ALEN) = htons(ETH_P_IPV6);
+	ip6h->version = 6;
+	ip6h->payload_len = htons(NH_HASH_LEN - ETH_HLEN - sizeof(*ip6h));
+	ip6h->nexthdr = proto;
+	ip6h->hop_limit = 64;
+	memcpy(&ip6h->saddr, hf->saddr, 16);
+	memcpy(&ip6h->daddr, hf->daddr, 16);
+	return ETH_HLEN + sizeof(*ip6h);
+}
+
+/* A TCP header at @at: the ports, data offset 5, nothing to check. */
+static unsigned int nh_hash_tcp(u8 *f, unsigned int at,
+				const struct nh_hash_frame *hf)
+{
+	struct tcphdr *th = (struct tcphdr *)(f + at);
+
+	th->source = htons(hf->sport);
+	th->dest = htons(hf->dport);
+	th->seq = htonl(1);
+	th->doff = sizeof(*th) / 4;
+	th->ack = 1;
+	th->psh = 1;
+	th->window = htons(8192);
+	return at + sizeof(*th);
+}
+
+static unsigned int nh_hash_udp(u8 *f, unsigned int at,
+				const struct nh_hash_frame *hf)
+{
+	struct udphdr *uh = (struct udphdr *)(f + at);
+
+	uh->source = htons(hf->sport);
+	uh->dest = htons(hf->dport);
+	uh->len = htons(NH_HASH_LEN - at);
+	return at + sizeof(*uh);
+}
+
+/*
+ * Frame @idx (NH_HASH_END: the end frame) of @round as dom0 writes it,
+ * into @f: Ethernet to @v's MAC, the headers its kind has, a pattern, and
+ * the tag "XNHH", round, index, 0, 0.
+ */
+static void nh_hash_build(const struct nh_vif *v, unsigned int round,
+			  unsigned int idx, u8 *f)
+{
+	const struct nh_hash_frame *hf = nh_hash_frame_at(idx);
+	unsigned int at;
+
+	memset(f, 0, NH_HASH_LEN);
+	memcpy(f, v->mac, ETH_ALEN);
+	memcpy(f + ETH_ALEN, nh_hash_src, ETH_ALEN);
+	switch (hf->kind) {
+	case NH_TCP4:
+		at = nh_hash_tcp(f, nh_hash_ip4(f, hf, IPPROTO_TCP, IP_DF), hf);
+		break;
+	case NH_UDP4:
+		at = nh_hash_udp(f, nh_hash_ip4(f, hf, IPPROTO_UDP, IP_DF), hf);
+		break;
+	case NH_TCP4_FIRST_FRAG:
+		at = nh_hash_tcp(f, nh_hash_ip4(f, hf, IPPROTO_TCP, IP_MF), hf);
+		break;
+	case NH_TCP4_LATER_FRAG:
+		/* 1480 bytes in: what follows is no header, but data. */
+		at = nh_hash_tcp(f, nh_hash_ip4(f, hf, IPPROTO_TCP, 185), hf);
+		break;
+	case NH_TCP6:
+		at = nh_hash_tcp(f, nh_hash_ip6(f, hf, IPPROTO_TCP), hf);
+		break;
+	case NH_UDP6:
+		at = nh_hash_udp(f, nh_hash_ip6(f, hf, IPPROTO_UDP), hf);
+		break;
+	default:
+		*(__be16 *)(f + 2 * ETH_ALEN) = htons(NH_ETHERTYPE);
+		at = ETH_HLEN;
+		break;
+	}
+	for (; at < NH_HASH_TAG_AT; at++)
+		f[at] = (u8)(at * 3 + idx);
+	memcpy(f + NH_HASH_TAG_AT, nh_hash_tag, sizeof(nh_hash_tag));
+	f[NH_HASH_TAG_AT + 4] = round;
+	f[NH_HASH_TAG_AT + 5] = idx;
+}
+
+/* What a frame must come with while all four hash types are on. */
+struct nh_hash_want {
+	bool hashed;
+	u8 type;		/* _XEN_NETIF_CTRL_HASH_TYPE_*: a bit number */
+	u32 value;
+	unsigned int queue;
+};
+
+/*
+ * The hash type and input netif.h prescribes for @hf, hashed with
+ * netif.h's own Toeplitz code under our key: none of the backend's.
+ */
+static struct nh_hash_want nh_hash_expect(const struct nh_hash_frame *hf)
+{
+	struct nh_hash_want w = { .hashed = true };
+	unsigned int alen, len;
+	bool ports = false;
+	u8 in[36];
+
+	switch (hf->kind) {
+	case NH_TCP4:
+		w.type = _XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP;
+		alen = 4;
+		ports = true;
+		break;
+	case NH_UDP4:
+	case NH_TCP4_FIRST_FRAG:
+	case NH_TCP4_LATER_FRAG:
+		w.type = _XEN_NETIF_CTRL_HASH_TYPE_IPV4;
+		alen = 4;
+		break;
+	case NH_TCP6:
+		w.type = _XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP;
+		alen = 16;
+		ports = true;
+		break;
+	case NH_UDP6:
+		w.type = _XEN_NETIF_CTRL_HASH_TYPE_IPV6;
+		alen = 16;
+		break;
+	default:
+		return (struct nh_hash_want){ .hashed = false };
+	}
+	memcpy(in, hf->saddr, alen);
+	memcpy(in + alen, hf->daddr, alen);
+	len = 2 * alen;
+	if (ports) {
+		in[len++] = hf->sport >> 8;
+		in[len++] = hf->sport & 0xff;
+		in[len++] = hf->dport >> 8;
+		in[len++] = hf->dport & 0xff;
+	}
+	w.value = xen_netif_toeplitz_hash(nh_rss_key, sizeof(nh_rss_key), in,
+					  len);
+	w.queue = nh_hash_mapping[w.value % NH_HASH_MAPPING_SIZE];
+	return w;
+}
+
+/* The hash cases need both queues: say so in each. */
+static bool nh_hash_usable(struct nh_vif *v, struct nh_out *o)
+{
+	if (v->nr_queues == NH_HASH_QUEUES)
+		return true;
+	nh_want(o, "%u-queues", NH_HASH_QUEUES);
+	nh_got(o, "%u-queue(s),multi-queue-max-queues-%u", v->nr_queues,
+	       v->mq_offered);
+	return false;
+}
+
+/* What can be wrong with a round, counted by what. */
+enum nh_hash_fault {
+	NH_HF_MISSING,
+	NH_HF_TWICE,
+	NH_HF_DAMAGED,
+	NH_HF_QUEUE,
+	NH_HF_NO_HASH,
+	NH_HF_WRONG_HASH,
+	NH_HF_STRAY_HASH,
+	NH_HF_EXTRA,
+	NH_HF_ANSWER,
+	NH_HF_UNKNOWN,
+	NH_HF_NR
+};
+
+static const char *const nh_hash_fault_names[NH_HF_NR] = {
+	[NH_HF_MISSING] = "missing",
+	[NH_HF_TWICE] = "twice",
+	[NH_HF_DAMAGED] = "damaged",
+	[NH_HF_QUEUE] = "wrong-queue",
+	[NH_HF_NO_HASH] = "no-hash-extra",
+	[NH_HF_WRONG_HASH] = "wrong-hash-extra",
+	[NH_HF_STRAY_HASH] = "stray-hash-extra",
+	[NH_HF_EXTRA] = "unexpected-extra",
+	[NH_HF_ANSWER] = "bad-answer",
+	[NH_HF_UNKNOWN] = "unknown-tag",
+};
+
+/* One round: what came of the list, on which queue, and what was wrong. */
+struct nh_hash_round {
+	unsigned int round;
+	bool hashing;			/* Toeplitz on: extras, queues */
+	u8 seen[NH_HASH_FRAMES + 1];	/* times each came; the end last */
+	unsigned int ours[NH_HASH_QUEUES];
+	unsigned int others;		/* frames that are not the list's */
+	unsigned long end_at;		/* when the end frame came */
+	unsigned int fault[NH_HF_NR];
+	char first[128];		/* the first fault, in words */
+};
+
+static __printf(3, 4) void nh_hash_fault(struct nh_hash_round *r,
+					 enum nh_hash_fault f,
+					 const char *fmt, ...)
+{
+	va_list args;
+
+	r->fault[f]++;
+	if (r->first[0])
+		return;
+	va_start(args, fmt);
+	vscnprintf(r->first, sizeof(r->first), fmt, args);
+	va_end(args);
+}
+
+/*
+ * A packet's first answer, whole in one slot and tagged as the list's:
+ * which frame it is, and whether every byte is as dom0 sent it.
+ */
+static void nh_hash_identify(struct nh_vif *v, struct nh_rx_pkt *p,
+			     const struct xen_netif_rx_response *rsp, u16 buf,
+			     unsigned int round)
+{
+	const u8 *f = page_address(v->rx_page[buf]);
+	u8 want[NH_HASH_LEN] __aligned(4);
+	unsigned int idx;
+
+	if (rsp->offset || rsp->status != NH_HASH_LEN ||
+	    memcmp(f + NH_HASH_TAG_AT, nh_hash_tag, sizeof(nh_hash_tag)))
+		return;
+	idx = f[NH_HASH_TAG_AT + 5];
+	if (f[NH_HASH_TAG_AT + 4] != round ||
+	    (idx >= NH_HASH_FRAMES && idx != NH_HASH_END)) {
+		p->unknown = true;
+		return;
+	}
+	p->frame = idx;
+	nh_hash_build(v, round, idx, want);
+	p->intact = !memcmp(f, want, NH_HASH_LEN);
+}
+
+/*
+ * A data answer. The backend wrote status, offset and flags: the
+ * buffer is read only where they keep inside its page.
+ */
+static void nh_rx_pkt_data(struct nh_queue *q, struct nh_rx_pkt *p,
+			   const struct xen_netif_rx_response *rsp, u16 buf,
+			   unsigned int round)
+{
+	bool first = !p->open;
+
+	if (first) {
+		memset(p, 0, sizeof(*p));
+		p->open = true;
+		p->frame = -1;
+	}
+	p->more_data = rsp->flags & XEN_NETRXF_more_data;
+	/* netif.h has extras follow a packet's first answer only. */
+	if (rsp->status < 0 || rsp->id != buf || buf >= NH_RX_BUFS ||
+	    rsp->offset + rsp->status > XEN_PAGE_SIZE ||
+	    (!first && (rsp->flags & XEN_NETRXF_extra_info))) {
+		if (!p->bad) {
+			p->bad_rsp = *rsp;
+			p->bad_buf = buf;
+		}
+		p->bad = true;
+		return;
+	}
+	if (first && !p->more_data)
+		nh_hash_identify(q->vif, p, rsp, buf, round);
+}
+
+static void nh_rx_pkt_extra(struct nh_rx_pkt *p,
+			    const struct xen_netif_extra_info *ex)
+{
+	if (ex->type == XEN_NETIF_EXTRA_TYPE_HASH && !p->nr_hash++) {
+		p->hash = *ex;
+		return;
+	}
+	if (!p->nr_other++)
+		p->other_type = ex->type;
+}
+
+/* A frame of the list, whole: is it as it must be in this round? */
+static void nh_hash_judge_ours(struct nh_queue *q, const struct nh_rx_pkt *p,
+			       struct nh_hash_round *r)
+{
+	unsigned int idx = p->frame;
+	unsigned int slot = min_t(unsigned int, idx, NH_HASH_FRAMES);
+	const char *name = nh_hash_frame_name(idx);
+	const struct xen_netif_extra_info *ex = &p->hash;
+	struct nh_hash_want w = { .hashed = false };
+	u32 value;
+
+	if (r->seen[slot]++) {
+		nh_hash_fault(r, NH_HF_TWICE, "frame-%u-%s:again-on-queue-%u",
+			      idx, name, q->id);
+		return;
+	}
+	r->ours[q->id]++;
+	if (idx == NH_HASH_END)
+		r->end_at = jiffies;
+	if (!p->intact)
+		nh_hash_fault(r, NH_HF_DAMAGED, "frame-%u-%s:not-as-sent", idx,
+			      name);
+	if (r->hashing)
+		w = nh_hash_expect(nh_hash_frame_at(idx));
+	if (!w.hashed) {
+		if (p->nr_hash)
+			nh_hash_fault(r, NH_HF_STRAY_HASH,
+				      "frame-%u-%s:hash-extra-type-%u", idx,
+				      name, ex->u.hash.type);
+		return;
+	}
+	if (q->id != w.queue)
+		nh_hash_fault(r, NH_HF_QUEUE, "frame-%u-%s:on-queue-%u-want-%u",
+			      idx, name, q->id, w.queue);
+	if (!p->nr_hash) {
+		nh_hash_fault(r, NH_HF_NO_HASH,
+			      "frame-%u-%s:no-hash-extra-want-type-%u-0x%08x",
+			      idx, name, w.type, w.value);
+		return;
+	}
+	/* netif.h: the value's least significant byte first. */
+	value = ex->u.hash.value[0] | ex->u.hash.value[1] << 8 |
+		ex->u.hash.value[2] << 16 | (u32)ex->u.hash.value[3] << 24;
+	if (ex->u.hash.type != w.type ||
+	    ex->u.hash.algorithm != XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ ||
+	    value != w.value || ex->flags & XEN_NETIF_EXTRA_FLAG_MORE)
+		nh_hash_fault(r, NH_HF_WRONG_HASH,
+			      "frame-%u-%s:type-%u-alg-%u-0x%08x-flags-0x%x-want-type-%u-alg-%u-0x%08x-flags-0",
+			      idx, name, ex->u.hash.type, ex->u.hash.algorithm,
+			      value, ex->flags, w.type,
+			      XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ, w.value);
+}
+
+/*
+ * A whole packet off queue @q. Frames that are not the list's (the
+ * bridge floods the other vifs' broadcasts here too) must only be well
+ * formed; their extras are the backend's business.
+ */
+static void nh_hash_judge(struct nh_queue *q, const struct nh_rx_pkt *p,
+			  struct nh_hash_round *r)
+{
+	const struct xen_netif_rx_response *b = &p->bad_rsp;
+
+	if (p->bad) {
+		nh_hash_fault(r, NH_HF_ANSWER,
+			      "queue-%u:status-%d-id-%u-offset-%u-flags-0x%x-for-buffer-%u",
+			      q->id, b->status, b->id, b->offset, b->flags,
+			      p->bad_buf);
+		return;
+	}
+	/* Copied whole: the backend counts it. */
+	q->vif->rx_frames++;
+	if (p->unknown)
+		nh_hash_fault(r, NH_HF_UNKNOWN,
+			      "queue-%u:tag-of-another-round-or-index", q->id);
+	if (p->frame < 0) {
+		r->others++;
+		return;
+	}
+	/* A second hash extra counts here as well. */
+	if (p->nr_other)
+		nh_hash_fault(r, NH_HF_EXTRA, "frame-%u-%s:extra-type-%u",
+			      p->frame, nh_hash_frame_name(p->frame),
+			      p->other_type);
+	nh_hash_judge_ours(q, p, r);
+}
+
+/* Everything queue @q's receive ring brought, each buffer put back. */
+static void nh_hash_take(struct nh_queue *q, struct nh_hash_round *r)
+{
+	struct nh_rx_pkt *p = &q->rx_pkt;
+	struct xen_netif_rx_response rsp;
+	bool extra, reposted = false;
+	u16 buf;
+
+	while (nh_rx_take(q, &rsp, &buf, &extra)) {
+		if (extra)
+			nh_rx_pkt_extra(p, (struct xen_netif_extra_info *)&rsp);
+		else
+			nh_rx_pkt_data(q, p, &rsp, buf, r->round);
+		/* Read by now: the buffer may take the next frame. */
+		if (buf < NH_RX_BUFS) {
+			nh_rx_post(q, buf, q->vif->rx_ref_of[buf]);
+			reposted = true;
+		}
+		if (p->open && !q->rx_extra_next && !p->more_data) {
+			p->open = false;
+			nh_hash_judge(q, p, r);
+		}
+	}
+	if (reposted)
+		nh_rx_push(q);
+}
+
+/*
+ * The end frame came on one queue; frames the other queue's thread is
+ * still copying are given a grace, unless all are there already.
+ */
+static bool nh_hash_round_over(const struct nh_hash_round *r)
+{
+	unsigned int i;
+
+	if (!r->seen[NH_HASH_FRAMES])
+		return false;
+	if (time_after(jiffies, r->end_at + msecs_to_jiffies(NH_HASH_GRACE_MS)))
+		return true;
+	for (i = 0; i < NH_HASH_FRAMES; i++)
+		if (!r->seen[i])
+			return false;
+	return true;
+}
+
+static void nh_hash_receive(struct nh_vif *v, struct nh_hash_round *r)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(NH_HASH_WAIT_MS);
+	unsigned int i;
+
+	while (!nh_hash_round_over(r) && !nh_stopped() &&
+	       time_before(jiffies, deadline)) {
+		nh_rx_wait_any(v, 100);
+		for (i = 0; i < v->nr_queues; i++)
+			nh_hash_take(&v->queue[i], r);
+	}
+}
+
+/*
+ * One round: buffers on both queues, dom0 asked for the list, and every
+ * frame of it looked for and judged, with hashing on or off.
+ */
+static bool nh_hash_round(struct nh_vif *v, unsigned int round, bool hashing,
+			  struct nh_out *o)
+{
+	struct nh_hash_round r = { .round = round, .hashing = hashing };
+	unsigned int i, f, seen = 0, faults = 0;
+	int ret;
+
+	nh_want(o, "%s%zu-frames-and-the-end-once-intact-%s",
+		o->want[0] ? "+" : "", NH_HASH_FRAMES,
+		hashing ? "on-their-queues-with-their-hash" : "with-no-extra");
+	nh_got(o, "%s", o->got[0] ? "+" : "");
+	/* Buffers before dom0 is asked: frames for them may come at once. */
+	for (i = 0; i < v->nr_queues; i++)
+		nh_rx_post_good(&v->queue[i]);
+	ret = xenbus_printf(XBT_NIL, "data", NH_HASH_KEY, "%u", round);
+	if (ret) {
+		nh_got(o, "xenstore-write-failed-%d", ret);
+		return false;
+	}
+	nh_hash_receive(v, &r);
+	nh_count_open(v, C_TO_GUEST_PACKETS, v->rx_frames);
+	for (i = 0; i < NH_HASH_FRAMES; i++) {
+		if (r.seen[i])
+			seen++;
+		else
+			nh_hash_fault(&r, NH_HF_MISSING, "frame-%u-%s:missing",
+				      i, nh_hash_frame_name(i));
+	}
+	pr_info("hash round %u: %u of %zu frames, %s end; of them %u on queue 0, %u on queue 1; %u other frame(s)\n",
+		round, seen, NH_HASH_FRAMES,
+		r.seen[NH_HASH_FRAMES] ? "the" : "no", r.ours[0], r.ours[1],
+		r.others);
+	nh_got(o, "%u-frames-%s", seen,
+	       r.seen[NH_HASH_FRAMES] ? "and-the-end" : "no-end");
+	if (r.first[0])
+		nh_got(o, ",first:%s", r.first);
+	for (f = 0; f < NH_HF_NR; f++) {
+		if (r.fault[f])
+			nh_got(o, ",%u-%s", r.fault[f], nh_hash_fault_names[f]);
+		faults += r.fault[f];
+	}
+	return r.seen[NH_HASH_FRAMES] && !faults;
+}
+
+/*
+ * The list must send frames to both queues, by the guest's own reckoning,
+ * which must also give the published hashes: else the test proves little,
+ * or the guest itself is wrong.
+ */
+static bool nh_hash_list_usable(struct nh_out *o)
+{
+	unsigned int i, per_queue[NH_HASH_QUEUES] = { 0, 0 }, wrong = 0;
+
+	for (i = 0; i < NH_HASH_FRAMES; i++) {
+		const struct nh_hash_frame *hf = &nh_hash_frames[i];
+		struct nh_hash_want w = nh_hash_expect(hf);
+
+		if (!w.hashed)
+			continue;
+		per_queue[w.queue]++;
+		if (hf->published && w.value != hf->published && !wrong++)
+			pr_info("hash frame %u: 0x%08x, published 0x%08x\n", i,
+				w.value, hf->published);
+	}
+	if (per_queue[0] && per_queue[1] && !wrong)
+		return true;
+	nh_want(o, "a-list-for-both-queues-with-the-published-hashes");
+	nh_got(o, "%u-frames-for-queue-0,%u-for-queue-1,%u-published-hash(es)-not-reproduced",
+	       per_queue[0], per_queue[1], wrong);
+	return false;
+}
+
+/* The backend offers two queues and a control ring, and both are in use. */
+static bool nh_c_hash_connected(struct nh_vif *v, struct nh_out *o)
+{
+	nh_want(o, "multi-queue-max-queues-%u-or-more,%u-queues,feature-ctrl-ring-1,ring-published",
+		NH_HASH_QUEUES, NH_HASH_QUEUES);
+	nh_got(o, "multi-queue-max-queues-%u,%u-queue(s),feature-ctrl-ring-%u,ring-%s",
+	       v->mq_offered, v->nr_queues, v->ctrl_offered,
+	       v->ctrl_published ? "published" : "not-published");
+	return v->mq_offered >= NH_HASH_QUEUES &&
+	       v->nr_queues == NH_HASH_QUEUES && v->ctrl_offered == 1 &&
+	       v->ctrl_published;
+}
+
+/*
+ * Toeplitz on all four types, the verification key, and a table of 8
+ * that sends some hashes to each queue.
+ */
+static bool nh_c_hash_setup(struct nh_vif *v, struct nh_out *o)
+{
+	grant_ref_t map = v->pool_ref[NH_CTRL_MAP_PAGE];
+	u32 *t = page_address(v->pool[NH_CTRL_MAP_PAGE]);
+	unsigned int i;
+	bool ok;
+
+	if (!nh_hash_usable(v, o))
+		return false;
+	for (i = 0; i < NH_HASH_MAPPING_SIZE; i++)
+		t[i] = nh_hash_mapping[i];
+	ok = nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_ALGORITHM,
+			  XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ, 0, 0,
+			  XEN_NETIF_CTRL_STATUS_SUCCESS, 0, o);
+	ok = nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS,
+			  NH_CTRL_HASH_TYPES, 0, 0,
+			  XEN_NETIF_CTRL_STATUS_SUCCESS, 0, o) && ok;
+	ok = nh_ctrl_set_key(v, o) && ok;
+	ok = nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING_SIZE,
+			  NH_HASH_MAPPING_SIZE, 0, 0,
+			  XEN_NETIF_CTRL_STATUS_SUCCESS, 0, o) && ok;
+	return nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, map,
+			    NH_HASH_MAPPING_SIZE, 0,
+			    XEN_NETIF_CTRL_STATUS_SUCCESS, 0, o) && ok;
+}
+
+/* Hashing on: each frame of the list on its queue, with its hash. */
+static bool nh_c_hash_on(struct nh_vif *v, struct nh_out *o)
+{
+	if (!nh_hash_usable(v, o) || !nh_hash_list_usable(o))
+		return false;
+	return nh_hash_round(v, 1, true, o);
+}
+
+/* Hashing off again: the same list, and no extra on any of it. */
+static bool nh_c_hash_off(struct nh_vif *v, struct nh_out *o)
+{
+	bool ok;
+
+	if (!nh_hash_usable(v, o))
+		return false;
+	ok = nh_ctrl_call(v, XEN_NETIF_CTRL_TYPE_SET_HASH_ALGORITHM,
+			  XEN_NETIF_CTRL_HASH_ALGORITHM_NONE, 0, 0,
+			  XEN_NETIF_CTRL_STATUS_SUCCESS, 0, o);
+	return nh_hash_round(v, 2, false, o) && ok;
+}
+
 struct nh_case {
 	enum nh_role role;
 	const char *name;
@@ -2645,7 +3503,8 @@ struct nh_case {
  * In the order they run. The budget, chain, racer and ctrl vifs die in
  * their own cases, the victim in its last two; the bystander's last two
  * come after every death. The mcast vif lives to the end, its list full
- * and its filter on for dom0 to look at.
+ * and its filter on for dom0 to look at, and so does the hash vif, its
+ * hashing off again.
  */
 static const struct nh_case nh_cases[] = {
 	{ NH_ANY, "vifs-connected", nh_c_connected },
@@ -2726,6 +3585,10 @@ static const struct nh_case nh_cases[] = {
 	{ NH_MCAST, "mcast-filter-off-at-run-time", nh_c_mcast_filter_off },
 	{ NH_MCAST, "mcast-filter-on-again", nh_c_mcast_filter_on_again },
 	{ NH_MCAST, "mcast-add-past-64-refused", nh_c_mcast_add_past_64 },
+	{ NH_HASH, "hash-two-queues-connected", nh_c_hash_connected },
+	{ NH_HASH, "hash-setup", nh_c_hash_setup },
+	{ NH_HASH, "hash-frames-on-their-queues", nh_c_hash_on },
+	{ NH_HASH, "hash-off-no-extras", nh_c_hash_off },
 	{ NH_VICTIM, "event-storm", nh_c_event_storm },
 	{ NH_VICTIM, "req-prod-1000-ahead-no-answer", nh_c_req_prod_ahead },
 	{ NH_VICTIM, "req-prod-put-right-still-silent", nh_c_req_prod_then_silent },
@@ -2793,6 +3656,34 @@ static void nh_hold(void)
 	pr_info("%s\n", released ? "released" : "hold ended without release");
 }
 
+/* What the backend was given, for whoever reads the log of a failure. */
+static void nh_print_vif(enum nh_role r)
+{
+	struct nh_vif *v = nh_role_vif(r);
+	struct nh_queue *q;
+	unsigned int i;
+
+	if (!v) {
+		pr_info("vif%u (%s): not connected\n", r, nh_role_names[r]);
+		return;
+	}
+	q = &v->queue[0];
+	if (v->ctrl_published)
+		pr_info("vif%u (%s): mac %pM, tx ring %u, rx ring %u, event channel %u, control ring %u, its event channel %u\n",
+			v->handle, nh_role_names[r], v->mac, q->tx_ref,
+			q->rx_ref, q->evtchn, v->ctrl_ref, v->ctrl_evtchn);
+	else
+		pr_info("vif%u (%s): mac %pM, tx ring %u, rx ring %u, event channel %u\n",
+			v->handle, nh_role_names[r], v->mac, q->tx_ref,
+			q->rx_ref, q->evtchn);
+	for (i = 1; i < v->nr_queues; i++) {
+		q = &v->queue[i];
+		pr_info("vif%u (%s): queue %u: tx ring %u, rx ring %u, event channel %u\n",
+			v->handle, nh_role_names[r], i, q->tx_ref, q->rx_ref,
+			q->evtchn);
+	}
+}
+
 static void nh_run(struct work_struct *work)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(NH_CONNECT_WAIT_MS);
@@ -2803,22 +3694,8 @@ static void nh_run(struct work_struct *work)
 	       time_before(jiffies, deadline))
 		msleep(100);
 	pr_info("plan %zu\n", ARRAY_SIZE(nh_cases));
-	for (r = 0; r < NH_NR_ROLES; r++) {
-		struct nh_vif *v = nh_role_vif(r);
-
-		if (v && v->ctrl_published)
-			pr_info("vif%u (%s): mac %pM, tx ring %u, rx ring %u, event channel %u, control ring %u, its event channel %u\n",
-				v->handle, nh_role_names[r], v->mac, v->tx_ref,
-				v->rx_ref, v->evtchn, v->ctrl_ref,
-				v->ctrl_evtchn);
-		else if (v)
-			pr_info("vif%u (%s): mac %pM, tx ring %u, rx ring %u, event channel %u\n",
-				v->handle, nh_role_names[r], v->mac, v->tx_ref,
-				v->rx_ref, v->evtchn);
-		else
-			pr_info("vif%u (%s): not connected\n", r,
-				nh_role_names[r]);
-	}
+	for (r = 0; r < NH_NR_ROLES; r++)
+		nh_print_vif(r);
 
 	for (i = 0; i < ARRAY_SIZE(nh_cases) && !nh_stopped(); i++) {
 		const struct nh_case *c = &nh_cases[i];
@@ -2862,6 +3739,46 @@ static irqreturn_t nh_interrupt(int irq, void *dev_id)
 	return IRQ_HANDLED;
 }
 
+/* One queue's rings and channel, in directory @dir. */
+static int nh_publish_queue(struct xenbus_transaction xbt, const char *dir,
+			    const struct nh_queue *q)
+{
+	int ret;
+
+	ret = xenbus_printf(xbt, dir, "tx-ring-ref", "%u", q->tx_ref);
+	if (!ret)
+		ret = xenbus_printf(xbt, dir, "rx-ring-ref", "%u", q->rx_ref);
+	if (!ret)
+		ret = xenbus_printf(xbt, dir, "event-channel", "%u", q->evtchn);
+	return ret;
+}
+
+/*
+ * netif.h's layout: a single queue's keys in the device's directory, as
+ * frontends without multi-queue write them; several queues' each in
+ * queue-<n>/, and how many there are in multi-queue-num-queues.
+ */
+static int nh_publish_queues(struct xenbus_transaction xbt, struct nh_vif *v)
+{
+	const char *node = v->xdev->nodename;
+	unsigned int i;
+	int ret;
+
+	if (v->nr_queues == 1)
+		return nh_publish_queue(xbt, node, &v->queue[0]);
+	ret = xenbus_printf(xbt, node, "multi-queue-num-queues", "%u",
+			    v->nr_queues);
+	for (i = 0; i < v->nr_queues && !ret; i++) {
+		char *dir = kasprintf(GFP_KERNEL, "%s/queue-%u", node, i);
+
+		if (!dir)
+			return -ENOMEM;
+		ret = nh_publish_queue(xbt, dir, &v->queue[i]);
+		kfree(dir);
+	}
+	return ret;
+}
+
 static int nh_publish(struct nh_vif *v)
 {
 	static const char *const on[] = {
@@ -2876,13 +3793,7 @@ again:
 	ret = xenbus_transaction_start(&xbt);
 	if (ret)
 		return ret;
-	ret = xenbus_printf(xbt, xdev->nodename, "tx-ring-ref", "%u", v->tx_ref);
-	if (!ret)
-		ret = xenbus_printf(xbt, xdev->nodename, "rx-ring-ref", "%u",
-				    v->rx_ref);
-	if (!ret)
-		ret = xenbus_printf(xbt, xdev->nodename, "event-channel", "%u",
-				    v->evtchn);
+	ret = nh_publish_queues(xbt, v);
 	for (i = 0; i < ARRAY_SIZE(on) && !ret; i++)
 		ret = xenbus_printf(xbt, xdev->nodename, on[i], "%u", 1);
 	/* A frontend writes the control ring's keys only if it is offered. */
@@ -2911,15 +3822,27 @@ again:
 	return ret;
 }
 
+static void nh_free_queue(struct nh_queue *q)
+{
+	struct nh_vif *v = q->vif;
+
+	/* Unbinding closes the channel too. */
+	if (q->irq > 0)
+		unbind_from_irqhandler(q->irq, v);
+	else if (q->have_evtchn)
+		xenbus_free_evtchn(v->xdev, q->evtchn);
+	if (q->tx_sring)
+		xenbus_teardown_ring((void **)&q->tx_sring, 1, &q->tx_ref);
+	if (q->rx_sring)
+		xenbus_teardown_ring((void **)&q->rx_sring, 1, &q->rx_ref);
+}
+
 static void nh_free(struct nh_vif *v)
 {
 	unsigned int i;
 
-	/* Unbinding closes the channel too. */
-	if (v->irq > 0)
-		unbind_from_irqhandler(v->irq, v);
-	else if (v->have_evtchn)
-		xenbus_free_evtchn(v->xdev, v->evtchn);
+	for (i = 0; i < NH_MAX_QUEUES; i++)
+		nh_free_queue(&v->queue[i]);
 	if (v->ctrl_irq > 0)
 		unbind_from_irqhandler(v->ctrl_irq, v);
 	else if (v->have_ctrl_evtchn)
@@ -2937,10 +3860,6 @@ static void nh_free(struct nh_vif *v)
 		else if (v->rx_page[i])
 			__free_page(v->rx_page[i]);
 	}
-	if (v->tx_sring)
-		xenbus_teardown_ring((void **)&v->tx_sring, 1, &v->tx_ref);
-	if (v->rx_sring)
-		xenbus_teardown_ring((void **)&v->rx_sring, 1, &v->rx_ref);
 	if (v->ctrl_sring)
 		xenbus_teardown_ring((void **)&v->ctrl_sring, 1, &v->ctrl_ref);
 	kfree(v);
@@ -2964,7 +3883,35 @@ static bool nh_grant_page(struct nh_vif *v, struct page **page,
 	return true;
 }
 
-/* The ctrl vif's control ring and its own event channel. */
+/* A queue's two rings and the event channel they share. */
+static int nh_queue_setup(struct nh_queue *q)
+{
+	struct xenbus_device *xdev = q->vif->xdev;
+	int ret;
+
+	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&q->tx_sring, 1,
+				&q->tx_ref);
+	if (ret)
+		return ret;
+	SHARED_RING_INIT(q->tx_sring);
+	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&q->rx_sring, 1,
+				&q->rx_ref);
+	if (ret)
+		return ret;
+	SHARED_RING_INIT(q->rx_sring);
+	ret = xenbus_alloc_evtchn(xdev, &q->evtchn);
+	if (ret)
+		return ret;
+	q->have_evtchn = true;
+	ret = bind_evtchn_to_irqhandler(q->evtchn, nh_interrupt, 0,
+					"xsplit-net-hostile", q->vif);
+	if (ret < 0)
+		return ret;
+	q->irq = ret;
+	return 0;
+}
+
+/* A control ring and its own event channel. */
 static int nh_ctrl_setup(struct nh_vif *v)
 {
 	struct xenbus_device *xdev = v->xdev;
@@ -3012,16 +3959,18 @@ static int nh_probe(struct xenbus_device *xdev,
 	if (!IS_ERR(mac))
 		kfree(mac);
 
-	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&v->tx_sring, 1,
-				&v->tx_ref);
-	if (ret)
-		goto fail;
-	SHARED_RING_INIT(v->tx_sring);
-	ret = xenbus_setup_ring(xdev, GFP_KERNEL, (void **)&v->rx_sring, 1,
-				&v->rx_ref);
-	if (ret)
-		goto fail;
-	SHARED_RING_INIT(v->rx_sring);
+	for (i = 0; i < NH_MAX_QUEUES; i++) {
+		v->queue[i].vif = v;
+		v->queue[i].id = i;
+	}
+	v->nr_rings = v->handle == NH_HASH ? NH_HASH_QUEUES : 1;
+	/* Until the backend says how many it takes. */
+	v->nr_queues = 1;
+	for (i = 0; i < v->nr_rings; i++) {
+		ret = nh_queue_setup(&v->queue[i]);
+		if (ret)
+			goto fail;
+	}
 	ret = -ENOMEM;
 	for (i = 0; i < NH_POOL_PAGES; i++)
 		if (!nh_grant_page(v, &v->pool[i], &v->pool_ref[i],
@@ -3031,16 +3980,7 @@ static int nh_probe(struct xenbus_device *xdev,
 		if (!nh_grant_page(v, &v->rx_page[i], &v->rx_ref_of[i],
 				   &v->rx_granted[i], false))
 			goto fail;
-	ret = xenbus_alloc_evtchn(xdev, &v->evtchn);
-	if (ret)
-		goto fail;
-	v->have_evtchn = true;
-	ret = bind_evtchn_to_irqhandler(v->evtchn, nh_interrupt, 0,
-					"xsplit-net-hostile", v);
-	if (ret < 0)
-		goto fail;
-	v->irq = ret;
-	if (v->handle == NH_CTRL) {
+	if (v->handle == NH_CTRL || v->handle == NH_HASH) {
 		ret = nh_ctrl_setup(v);
 		if (ret)
 			goto fail;
@@ -3053,7 +3993,8 @@ static int nh_probe(struct xenbus_device *xdev,
 	mutex_unlock(&nh.lock);
 	dev_set_drvdata(&xdev->dev, v);
 	pr_info("probed %s: handle %u, tx ring %u, rx ring %u, event channel %u\n",
-		xdev->nodename, v->handle, v->tx_ref, v->rx_ref, v->evtchn);
+		xdev->nodename, v->handle, v->queue[0].tx_ref,
+		v->queue[0].rx_ref, v->queue[0].evtchn);
 	return 0;
 
 fail:
@@ -3080,6 +4021,10 @@ static void nh_backend_changed(struct xenbus_device *xdev,
 		v->mcast_dynamic = xenbus_read_unsigned(xdev->otherend,
 							"feature-dynamic-multicast-control",
 							0);
+		/* Absent: a backend without multi-queue, which takes one. */
+		v->mq_offered = xenbus_read_unsigned(xdev->otherend,
+						     "multi-queue-max-queues", 1);
+		v->nr_queues = clamp(v->mq_offered, 1U, v->nr_rings);
 		ret = nh_publish(v);
 		if (ret) {
 			xenbus_dev_fatal(xdev, ret, "publishing the rings");
