@@ -73,6 +73,17 @@ unload_ours() {
 # out-of-tree module taints it is expected for any module built with M= and
 # is left out, and so is "hrtimer: interrupt took N ns", which the kernel
 # prints once when the emulator on a loaded host stalled a vCPU.
+# domain_gone DOMID: 1 once Xen has no such domain (within 20 s), else 0.
+# A domain whose pages dom0 still maps cannot be freed: it stays, dying.
+domain_gone() {
+	local i
+	for i in $(seq 40); do
+		xl list | awk -v d="$1" 'NR > 1 && $2 == d { f = 1 } END { exit !f }' ||
+			{ echo 1; return; }
+		sleep 0.5
+	done
+	echo 0
+}
 dmesg_mark() { DMESG_MARK=$(dmesg -r | wc -l); }
 dmesg_warnings() {
 	dmesg -r | tail -n +$((DMESG_MARK + 1)) | grep -E '^<[0-4]>' |

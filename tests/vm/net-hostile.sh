@@ -314,6 +314,18 @@ for h in $HANDLES; do
 	echo "== ethtool -S $v (${ROLES[$h]}), totals not 0"
 	grep -v -e '^ *q[0-9]*_' -e ': 0$' -e '^NIC' <<<"${stats[$h]}" | sed 's/^/#/'
 done
+# Feature fallback: the module offers scatter-gather and checksum
+# offload, and neither GSO type nor IPv6 checksum offload, so dom0 must
+# segment and checksum IPv6 itself for its vifs (bystander: connected).
+k=$(ethtool -k vif$domid.1 2>/dev/null)
+check "bystander vif$domid.1: scatter-gather on (the frontend offers it)" \
+	has "$k" '^scatter-gather: on'
+for f in tx-tcp-segmentation tx-tcp6-segmentation tx-checksum-ipv6; do
+	check "bystander vif$domid.1: $f off (the frontend does not offer it)" \
+		has "$k" "^[[:space:]]*$f: off"
+done
+check "bystander vif$domid.1: tx-checksum-ip-generic or tx-checksum-ipv4 on" \
+	has "$k" '^[[:space:]]*tx-checksum-ip\(v4\|-generic\): on'
 # The guest is idle now, holding its vifs, four of them disabled: the
 # backend must not spend dom0's CPUs on them (a disabled vif whose ring
 # still holds requests must not be polled again and again). A fifth of
@@ -482,6 +494,8 @@ for _ in $(seq 100); do
 	sleep 0.2
 done
 check_eq "vif$domid.0-7 removed with the guest" 1 "$gone"
+# Mapped rings of the vifs, disabled ones too, would keep it dying.
+check_eq "the hostile guest freed by Xen: nothing of it left mapped" 1 "$(domain_gone $domid)"
 unload() {
 	local i
 	for i in $(seq 20); do

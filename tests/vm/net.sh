@@ -75,17 +75,6 @@ pins_settle() {
 	done
 	echo "$n"
 }
-# domain_gone DOMID: 1 once Xen has no such domain (within 20 s), else 0.
-# A domain whose pages dom0 still maps cannot be freed: it stays, dying.
-domain_gone() {
-	local i
-	for i in $(seq 40); do
-		xl list | awk -v d="$1" 'NR > 1 && $2 == d { f = 1 } END { exit !f }' ||
-			{ echo 1; return; }
-		sleep 0.5
-	done
-	echo 0
-}
 # rings_mapped: dom0's mappings of guests' ring pages (vmalloc areas).
 rings_mapped() { grep -c xenbus_map_ring /proc/vmallocinfo; }
 
