@@ -290,7 +290,6 @@ int xnb_queue_connect(struct xnb_queue *q, grant_ref_t tx_ref,
 		      evtchn_port_t rx_port);
 void xnb_queue_disconnect(struct xnb_queue *q);
 void xnb_queue_kick(struct xnb_queue *q);
-void xnb_queue_unstick(struct xnb_queue *q);
 void xnb_watchdog(struct timer_list *t);
 bool xnb_vif_misbehaved(struct xnb_vif *vif, const char *why, bool fatal);
 

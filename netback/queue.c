@@ -211,14 +211,14 @@ static bool xnb_txq_stranded(struct xnb_queue *q)
 }
 
 /*
- * A stalled ring whose channel we owe no EOI: give one anyway. Seen in the
- * test bed: a channel whose one event (the one Xen raises at bind) had
- * been answered stayed masked in Xen, pending, for good, although the IRQ
- * core had it unmasked. A late EOI unmasks the port whatever Linux's
- * record of it says, so the frontend's next notifications get through
- * again instead of the watchdog serving the ring once a second forever.
- * (Owed or not is read racily: at worst an event being handled right now
- * is unmasked a little early, and its own EOI follows.)
+ * A stalled ring whose channel we owe no EOI: give one anyway, so that the
+ * frontend's next notifications get through again instead of the watchdog
+ * serving the ring once a second for ever. Seen in the test bed while the
+ * channel's irq was stored only after request_irq() returned: the poll the
+ * bind-time event started gave its EOI to irq 0, and Xen kept the port
+ * masked (see xsplit_be_chan_bind()). Counted in eoi_rescues, which should
+ * stay 0. (Owed or not is read racily: at worst an event being handled
+ * right now is unmasked a little early, and its own EOI follows.)
  */
 static bool xnb_eoi_rescue(struct xnb_queue *q, unsigned int side)
 {
@@ -229,17 +229,6 @@ static bool xnb_eoi_rescue(struct xnb_queue *q, unsigned int side)
 		return false;
 	xen_irq_lateeoi(irq, 0);
 	return true;
-}
-
-/*
- * When we tell the frontend we are connected, the event Xen raised at bind
- * has come and been answered: make sure that answer took (see above).
- */
-void xnb_queue_unstick(struct xnb_queue *q)
-{
-	xnb_eoi_rescue(q, XNB_EOI_TX);
-	if (q->vif->fe.split_evtchn)
-		xnb_eoi_rescue(q, XNB_EOI_RX);
 }
 
 /*

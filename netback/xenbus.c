@@ -150,10 +150,8 @@ static void xnb_announce(struct xnb_vif *vif)
 	 * before its channels were bound to us, so its notifications were
 	 * lost; look at every ring again now that it knows we are there.
 	 */
-	for (i = 0; i < vif->nr_queues; i++) {
-		xnb_queue_unstick(&vif->queues[i]);
+	for (i = 0; i < vif->nr_queues; i++)
 		xnb_queue_kick(&vif->queues[i]);
-	}
 }
 
 static void xnb_connect(struct xnb_vif *vif)

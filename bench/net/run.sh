@@ -106,26 +106,34 @@ wait_line() {
 }
 
 # After a pass of ours: did the watchdog have to serve a ring whose
-# notification went missing? If so, what the channels looked like.
+# notification went missing, or did a row fail? If so, what the channels
+# looked like on both sides: ours in debugfs, and Xen's view of dom0's
+# and the guest's ports between them (pending/masked).
 ours_health() {
-	local v k
+	local failed=$1 v k
 	v=$(cd /sys/class/net && ls -d vif$domid.* 2>/dev/null | head -n 1)
 	k=$(ethtool -S "$v" | awk '$1 == "stall_kicks:" { print $2 }')
 	echo "  stall_kicks: ${k:--}"
-	[ "${k:-0}" = 0 ] && return
+	[ "${k:-0}" = 0 ] && [ "$failed" = 0 ] && return
 	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 	{
 		ethtool -S "$v" | grep -v ': 0$'
 		grep vif /proc/interrupts
 		cat /sys/kernel/debug/xsplit-netback/$v/queue-*
+		xl dmesg -c >/dev/null
 		xl debug-keys e
-		xl dmesg | grep -E "d=$domid " | tail -n 8
+		sleep 1
+		xl dmesg | awk -v g="domain $domid:" -v g0="$domid" '
+			/Event channel information for domain 0:/ { w = "dom0"; next }
+			/Event channel information for domain/ { w = index($0, g) ? "guest" : ""; next }
+			w == "dom0" && $0 ~ ("d=" g0 " ") { print w ": " $0 }
+			w == "guest" && / d=0 / { print w ": " $0 }'
 	} 2>&1 | sed 's/^/    /'
 }
 
 # pass P BACKEND: attach a vif served by BACKEND, run every row, detach.
 pass() {
-	local p=$1 be=$2 r v i
+	local p=$1 be=$2 r v i failed
 	load "$be" || return 1
 	xl network-attach "$guest" mac=$MAC bridge=$BR \
 		script=$XS/scripts/hotplug/vif-bridge || return 1
@@ -133,12 +141,14 @@ pass() {
 	for i in $(seq 60); do
 		busybox ping -c 1 -W 2 $G_IP >/dev/null 2>&1 && break
 	done
+	failed=0
 	for r in $ROWS; do
 		v=$(measure $r $G_IP)
 		echo "pass $p $be $r $v" >>$out/values
 		echo "  $r: $v"
+		[ "$v" = - ] && failed=1
 	done
-	[ "$be" = ours ] && ours_health
+	[ "$be" = ours ] && ours_health $failed
 	xl network-detach "$guest" "$(xl network-list "$guest" | awk 'NR == 2 { print $1 }')" ||
 		return 1
 	for i in $(seq 100); do

@@ -3,6 +3,7 @@
  * Shared backend plumbing, kernel only: see xenbus_be.h.
  */
 
+#include <linux/interrupt.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <xen/events.h>
@@ -80,14 +81,25 @@ int xsplit_be_chan_bind(struct xenbus_device *xdev, struct xsplit_be_chan *ch,
 
 	if (WARN_ON(ch->irq))
 		return -EBUSY;
+	/*
+	 * Off until ch->irq is stored: Xen raises an event at bind, so the
+	 * handler, and the poll or thread it starts, could otherwise run
+	 * before we know the irq, and they EOI and notify through ch->irq.
+	 * With irq 0 there, an early EOI went to no channel (ours stayed
+	 * masked for good) and so did an early notification (the frontend,
+	 * told of nothing, never looked at its ring again).
+	 */
 	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(xdev, port, handler,
-							    0, name, dev_id);
+							    IRQF_NO_AUTOEN,
+							    name, dev_id);
 	if (irq < 0) {
 		xenbus_dev_fatal(xdev, irq, "binding event channel %u of domain %d",
 				 port, xdev->otherend_id);
 		return irq;
 	}
-	ch->irq = irq;
+	WRITE_ONCE(ch->irq, irq);
+	/* The event raised at bind is still pending: it comes now. */
+	enable_irq(irq);
 	return 0;
 }
 
