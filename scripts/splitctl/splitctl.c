@@ -17,16 +17,12 @@
 #include <xenctrl.h>
 #include <xenstore.h>
 
+#include "parse.h"
+
 #define BACKEND_ROOT	"/local/domain/0/backend"
 #define PATH_SIZE	3072	/* xenstore's own limit on absolute paths */
 
 static const char *const backend_types[] = { "vbd", "vif", "pci" };
-
-/* Indexed by the XenbusState value; 0 is XenbusStateUnknown. */
-static const char *const state_names[] = {
-	"Unknown", "Initialising", "InitWait", "Initialised", "Connected",
-	"Closing", "Closed", "Reconfiguring", "Reconfigured",
-};
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -51,22 +47,6 @@ static int not_implemented(const char *what)
 {
 	fprintf(stderr, "splitctl: '%s' is not implemented yet\n", what);
 	return 2;
-}
-
-/* Decimal without sign, blanks or trailing junk; strtoul alone allows all. */
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = v;
-	return true;
 }
 
 /*
@@ -113,12 +93,10 @@ static void format_state(char *buf, size_t size, const char *raw)
 
 	if (!raw)
 		snprintf(buf, size, "-");
-	else if (!parse_uint(raw, ~0ul, &v))
+	else if (splitctl_parse_uint(raw, ~0ul, &v))
 		snprintf(buf, size, "?(invalid)");
-	else if (v < ARRAY_SIZE(state_names))
-		snprintf(buf, size, "%lu(%s)", v, state_names[v]);
 	else
-		snprintf(buf, size, "%lu(Unknown)", v);
+		snprintf(buf, size, "%lu(%s)", v, splitctl_state_name(v));
 }
 
 /* Numeric names first, in numeric order; xenstore lists them unordered. */
@@ -127,8 +105,8 @@ static int cmp_names(const void *a, const void *b)
 	const char *x = *(const char *const *)a;
 	const char *y = *(const char *const *)b;
 	unsigned long vx, vy;
-	bool nx = parse_uint(x, ~0ul, &vx);
-	bool ny = parse_uint(y, ~0ul, &vy);
+	bool nx = !splitctl_parse_uint(x, ~0ul, &vx);
+	bool ny = !splitctl_parse_uint(y, ~0ul, &vy);
 
 	if (nx && ny)
 		return vx < vy ? -1 : vx > vy;
@@ -284,7 +262,8 @@ static int cmd_status(int argc, char **argv)
 		return 2;
 	}
 	if (argc == 1) {
-		if (!parse_uint(argv[0], DOMID_FIRST_RESERVED - 1, &domid)) {
+		if (splitctl_parse_uint(argv[0], DOMID_FIRST_RESERVED - 1,
+					&domid)) {
 			fprintf(stderr, "splitctl: invalid domain id '%s'\n",
 				argv[0]);
 			return 2;
