@@ -3,21 +3,31 @@
  * splitctl: look at (and later manage) Xen split-driver devices from the
  * backend domain.
  *
- * Only `status` works so far. It reads what the toolstack and the drivers
- * have published in xenstore; it changes nothing.
+ * Only `status` and `pci list` work so far. They read what the toolstack,
+ * the kernel and the drivers have published in xenstore and sysfs; they
+ * change nothing.
  */
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <xenctrl.h>
 #include <xenstore.h>
 
+#include <xsplit/bar_page.h>
+#include <xsplit/bdf.h>
+
 #include "parse.h"
+
+_Static_assert(SPLITCTL_DOMID_MAX == DOMID_FIRST_RESERVED - 1,
+	       "parse.h's domid limit must be Xen's");
 
 #define BACKEND_ROOT	"/local/domain/0/backend"
 #define PATH_SIZE	3072	/* xenstore's own limit on absolute paths */
@@ -33,10 +43,11 @@ static void usage(FILE *out)
 	      "commands:\n"
 	      "  status [DOMID]         list backend devices (vbd, vif, pci) of this\n"
 	      "                         domain with their frontends; only DOMID's if given\n"
+	      "  pci list               list PCI functions: driver, whether assignable,\n"
+	      "                         owner, whether Xen has an IOMMU on, BARs\n"
 	      "  help, --help           show this text\n"
 	      "\n"
-	      "planned, not implemented yet:\n"
-	      "  pci list               list PCI functions that can be passed through\n"
+	      "planned, not implemented yet (exit status 2):\n"
 	      "  pci assign BDF DOMID   pass a PCI function through to a guest\n"
 	      "  pci detach BDF         take a PCI function back from its guest\n"
 	      "  --json                 machine-readable output for any command\n",
@@ -226,16 +237,23 @@ static void quiet_destroy(struct xentoollog_logger *logger)
 	(void)logger;
 }
 
+static xentoollog_logger quiet_logger = {
+	.vmessage = quiet_vmessage,
+	.destroy = quiet_destroy,
+};
+
+/* NULL with errno set when this is not a domain that may talk to Xen. */
+static xc_interface *open_xc(void)
+{
+	return xc_interface_open(&quiet_logger, &quiet_logger, 0);
+}
+
 static void report_hypervisor(void)
 {
-	xentoollog_logger quiet = {
-		.vmessage = quiet_vmessage,
-		.destroy = quiet_destroy,
-	};
 	xc_interface *xch;
 	int ver;
 
-	xch = xc_interface_open(&quiet, &quiet, 0);
+	xch = open_xc();
 	if (!xch) {
 		printf("hypervisor: not reachable (%s)\n", strerror(errno));
 		return;
@@ -246,6 +264,648 @@ static void report_hypervisor(void)
 	else
 		printf("hypervisor: Xen %d.%d\n", ver >> 16, ver & 0xffff);
 	xc_interface_close(xch);
+}
+
+/*
+ * Where sysfs is; tests point XSPLIT_SYSFS at a fake tree so that the PCI
+ * side can be checked on a machine with no Xen and no such devices.
+ */
+static const char *sysfs_root = "/sys";
+
+#define SYS_PATH_SIZE	4096	/* PATH_MAX */
+
+/* The sysfs root followed by @fmt; false if that does not fit. */
+static bool sys_path(char *buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static bool sys_path(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n, m;
+
+	n = snprintf(buf, SYS_PATH_SIZE, "%s", sysfs_root);
+	if (n < 0 || n >= SYS_PATH_SIZE)
+		return false;
+	va_start(ap, fmt);
+	m = vsnprintf(buf + n, SYS_PATH_SIZE - n, fmt, ap);
+	va_end(ap);
+	return m >= 0 && m < SYS_PATH_SIZE - n;
+}
+
+/*
+ * Read all of a small sysfs file into @buf (not terminated). Returns 0 and
+ * its length in @len, or a negative errno; -EFBIG if it does not fit,
+ * since a cut-off file would parse as something it is not.
+ */
+static int read_small_file(const char *path, char *buf, size_t size,
+			   size_t *len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (got < size) {
+		n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (!err && got == size)
+		err = -EFBIG;
+	close(fd);
+	*len = got;
+	return err;
+}
+
+enum owner_source {
+	OWNER_UNKNOWN,		/* neither xenstore nor xsplit_guest could say */
+	OWNER_XENSTORE,		/* a pci backend's dev-N names the function */
+	OWNER_XSPLIT_GUEST,	/* xenstore unreadable; xsplit-pciback's file */
+};
+
+struct pci_fn {
+	struct xsplit_bdf addr;
+	char name[XSPLIT_BDF_STR_SIZE];
+	bool driver_known;
+	char driver[SPLITCTL_NAME_SIZE];	/* "" when none is bound */
+	bool res_known;
+	struct splitctl_res res[SPLITCTL_NR_RES];
+	/* Per resource: the function whose memory shares a page, or -1. */
+	int shares[SPLITCTL_NR_RES];
+	enum owner_source owner_src;
+	long owner;				/* a domid, or -1 for none */
+};
+
+/* What the pci backends in xenstore hand to whom. */
+struct xs_owner {
+	struct xsplit_bdf addr;
+	unsigned long domid;
+};
+
+struct owner_map {
+	bool known;
+	char why[160];		/* when not known */
+	struct xs_owner *v;
+	size_t n, cap;
+};
+
+static bool same_bdf(const struct xsplit_bdf *a, const struct xsplit_bdf *b)
+{
+	return a->domain == b->domain && a->bus == b->bus &&
+	       a->devfn == b->devfn;
+}
+
+static int owner_add(struct owner_map *m, const struct xsplit_bdf *addr,
+		     unsigned long domid)
+{
+	struct xs_owner *v;
+
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 16;
+
+		v = realloc(m->v, cap * sizeof(*v));
+		if (!v) {
+			fprintf(stderr, "splitctl: out of memory\n");
+			return -1;
+		}
+		m->v = v;
+		m->cap = cap;
+	}
+	m->v[m->n].addr = *addr;
+	m->v[m->n].domid = domid;
+	m->n++;
+	return 0;
+}
+
+/* dev-N of one pci backend device: the functions it passes through. */
+static int owners_of_device(struct xs_handle *xs, struct owner_map *m,
+			    unsigned long domid, const char *devid)
+{
+	char path[PATH_SIZE];
+	struct xsplit_bdf addr;
+	unsigned int i, n, len;
+	unsigned long idx;
+	char **keys, *val;
+	int ret = 0;
+
+	if (!make_path(path, "%s/pci/%lu/%s", BACKEND_ROOT, domid, devid)) {
+		fprintf(stderr, "splitctl: xenstore path too long\n");
+		return -1;
+	}
+	if (list_dir(xs, path, &keys, &n))
+		return -1;
+	for (i = 0; i < n && !ret; i++) {
+		if (splitctl_parse_dev_key(keys[i], &idx))
+			continue;
+		if (!make_path(path, "%s/pci/%lu/%s/%s", BACKEND_ROOT, domid,
+			       devid, keys[i]))
+			continue;
+		val = xs_read(xs, XBT_NULL, path, &len);
+		/* Gone since the listing: libxl removes it on detach. */
+		if (!val)
+			continue;
+		if (xsplit_bdf_parse(val, len, &addr))
+			fprintf(stderr,
+				"splitctl: ignoring %s: not a PCI address\n",
+				path);
+		else
+			ret = owner_add(m, &addr, domid);
+		free(val);
+	}
+	free(keys);
+	return ret;
+}
+
+/*
+ * Every function a pci backend of ours (dom0's) passes through, by walking
+ * BACKEND_ROOT/pci/DOMID/DEVID/dev-N. Works for xsplit-pciback and the
+ * in-tree xen-pciback alike, since libxl writes these, not the backend.
+ */
+static int read_owner_map(struct xs_handle *xs, struct owner_map *m)
+{
+	char path[PATH_SIZE];
+	char **domids, **devids;
+	unsigned int i, j, nd, nv;
+	unsigned long domid;
+	int ret = 0;
+
+	make_path(path, "%s/pci", BACKEND_ROOT);
+	if (list_dir(xs, path, &domids, &nd))
+		return -1;
+	for (i = 0; i < nd && !ret; i++) {
+		if (splitctl_parse_uint(domids[i], SPLITCTL_DOMID_MAX, &domid))
+			continue;
+		make_path(path, "%s/pci/%lu", BACKEND_ROOT, domid);
+		/* On failure devids is NULL and nv 0. */
+		ret = list_dir(xs, path, &devids, &nv);
+		for (j = 0; j < nv && !ret; j++)
+			ret = owners_of_device(xs, m, domid, devids[j]);
+		free(devids);
+	}
+	free(domids);
+	return ret;
+}
+
+static void load_owner_map(struct owner_map *m)
+{
+	struct xs_handle *xs;
+
+	memset(m, 0, sizeof(*m));
+	xs = xs_open(0);
+	if (!xs) {
+		snprintf(m->why, sizeof(m->why), "cannot open xenstore: %s",
+			 strerror(errno));
+		return;
+	}
+	if (read_owner_map(xs, m)) {
+		snprintf(m->why, sizeof(m->why),
+			 "cannot read %s/pci (see above)", BACKEND_ROOT);
+		m->n = 0;
+	} else {
+		m->known = true;
+	}
+	xs_close(xs);
+}
+
+static const struct xs_owner *owner_lookup(const struct owner_map *m,
+					   const struct xsplit_bdf *addr)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (same_bdf(&m->v[i].addr, addr))
+			return &m->v[i];
+	return NULL;
+}
+
+static void load_driver(struct pci_fn *fn)
+{
+	char path[SYS_PATH_SIZE], target[SYS_PATH_SIZE];
+	ssize_t n;
+	int ret;
+
+	if (!sys_path(path, "/bus/pci/devices/%s/driver", fn->name)) {
+		fprintf(stderr, "splitctl: %s: sysfs path too long\n",
+			fn->name);
+		return;
+	}
+	n = readlink(path, target, sizeof(target));
+	if (n < 0 && errno == ENOENT) {
+		fn->driver[0] = '\0';
+		fn->driver_known = true;
+		return;
+	}
+	if (n < 0) {
+		fprintf(stderr, "splitctl: %s: cannot read link %s: %s\n",
+			fn->name, path, strerror(errno));
+		return;
+	}
+	if ((size_t)n == sizeof(target)) {
+		fprintf(stderr, "splitctl: %s: link %s is too long\n",
+			fn->name, path);
+		return;
+	}
+	ret = splitctl_link_basename(target, (size_t)n, fn->driver,
+				     sizeof(fn->driver));
+	if (ret) {
+		fprintf(stderr,
+			"splitctl: %s: link %s names no driver: %s\n",
+			fn->name, path, strerror(-ret));
+		return;
+	}
+	fn->driver_known = true;
+}
+
+static void load_resources(struct pci_fn *fn)
+{
+	char path[SYS_PATH_SIZE], buf[4096];
+	size_t len;
+	int ret;
+
+	memset(fn->res, 0, sizeof(fn->res));
+	if (!sys_path(path, "/bus/pci/devices/%s/resource", fn->name)) {
+		fprintf(stderr, "splitctl: %s: sysfs path too long\n",
+			fn->name);
+		return;
+	}
+	ret = read_small_file(path, buf, sizeof(buf), &len);
+	if (ret) {
+		fprintf(stderr, "splitctl: %s: cannot read %s: %s\n",
+			fn->name, path, strerror(-ret));
+		return;
+	}
+	/* Fewer lines than resources leaves the rest empty, as zeroes. */
+	ret = splitctl_parse_resources(buf, len, fn->res, SPLITCTL_NR_RES);
+	if (ret < 0) {
+		memset(fn->res, 0, sizeof(fn->res));
+		fprintf(stderr, "splitctl: %s: %s is malformed\n", fn->name,
+			path);
+		return;
+	}
+	fn->res_known = true;
+}
+
+/*
+ * xsplit-pciback's own record of the owner: 1 and the domid, 0 for none,
+ * -1 when there is no such file (another driver, or the in-tree pciback)
+ * or it cannot be read.
+ */
+static int read_xsplit_guest(const struct pci_fn *fn, unsigned long *domid)
+{
+	char path[SYS_PATH_SIZE], buf[128];
+	size_t len;
+	int ret;
+
+	if (!sys_path(path, "/bus/pci/devices/%s/xsplit_guest", fn->name))
+		return -1;
+	ret = read_small_file(path, buf, sizeof(buf), &len);
+	if (ret == -ENOENT)
+		return -1;
+	if (ret) {
+		fprintf(stderr, "splitctl: %s: cannot read %s: %s\n",
+			fn->name, path, strerror(-ret));
+		return -1;
+	}
+	ret = splitctl_parse_xsplit_guest(buf, len, domid, NULL);
+	if (ret < 0) {
+		fprintf(stderr, "splitctl: %s: %s is malformed\n", fn->name,
+			path);
+		return -1;
+	}
+	return ret;
+}
+
+/*
+ * xenstore first: it is what the toolstack acts on, and it covers the
+ * in-tree pciback too. xsplit_guest checks it where there is one, and
+ * stands in for it when xenstore cannot be read.
+ */
+static void describe_owner(char *buf, size_t size, long domid)
+{
+	if (domid < 0)
+		snprintf(buf, size, "none");
+	else
+		snprintf(buf, size, "domain %ld", domid);
+}
+
+static void resolve_owner(struct pci_fn *fn, const struct owner_map *m)
+{
+	const struct xs_owner *o;
+	unsigned long guest_domid = 0;
+	char xs_says[32], guest_says[32];
+	long guest_owner;
+	int guest;
+
+	guest = read_xsplit_guest(fn, &guest_domid);
+	guest_owner = guest > 0 ? (long)guest_domid : -1;
+	if (m->known) {
+		o = owner_lookup(m, &fn->addr);
+		fn->owner_src = OWNER_XENSTORE;
+		fn->owner = o ? (long)o->domid : -1;
+		/* They differ for a moment while xl assigns or detaches. */
+		if (guest >= 0 && guest_owner != fn->owner) {
+			describe_owner(xs_says, sizeof(xs_says), fn->owner);
+			describe_owner(guest_says, sizeof(guest_says),
+				       guest_owner);
+			fprintf(stderr,
+				"splitctl: %s: owner: xenstore says %s, xsplit_guest says %s; showing xenstore's\n",
+				fn->name, xs_says, guest_says);
+		}
+	} else if (guest >= 0) {
+		fn->owner_src = OWNER_XSPLIT_GUEST;
+		fn->owner = guest_owner;
+	} else {
+		fn->owner_src = OWNER_UNKNOWN;
+		fn->owner = -1;
+	}
+}
+
+static bool res_is_mem(const struct splitctl_res *r)
+{
+	return splitctl_res_present(r) && (r->flags & SPLITCTL_RES_MEM) &&
+	       !(r->flags & SPLITCTL_RES_IO);
+}
+
+/*
+ * The check xsplit-pciback makes before it passes a function through
+ * (pciback/conf.c): a guest maps whole 4 KiB pages, so a memory BAR or
+ * ROM that shares a page with another function's hands the guest part of
+ * that function. Shown here so that the refusal is no surprise.
+ */
+static int find_shared_pages(struct pci_fn *fns, size_t n)
+{
+	struct xsplit_range *others, bar;
+	size_t i, j, k, total = 0;
+	unsigned int m;
+	int *who, hit;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < SPLITCTL_NR_RES; k++)
+			fns[i].shares[k] = -1;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < SPLITCTL_NR_RES; k++)
+			total += fns[i].res_known && res_is_mem(&fns[i].res[k]);
+	if (!total)
+		return 0;
+	others = calloc(total, sizeof(*others));
+	who = calloc(total, sizeof(*who));
+	if (!others || !who) {
+		free(others);
+		free(who);
+		fprintf(stderr, "splitctl: out of memory\n");
+		return -1;
+	}
+
+	for (i = 0; i < n; i++) {
+		if (!fns[i].res_known)
+			continue;
+		m = 0;
+		for (j = 0; j < n; j++) {
+			if (j == i || !fns[j].res_known)
+				continue;
+			for (k = 0; k < SPLITCTL_NR_RES; k++) {
+				if (!res_is_mem(&fns[j].res[k]))
+					continue;
+				others[m].start = fns[j].res[k].start;
+				others[m].end = fns[j].res[k].end;
+				who[m++] = (int)j;
+			}
+		}
+		for (k = 0; k < SPLITCTL_NR_RES; k++) {
+			if (!res_is_mem(&fns[i].res[k]))
+				continue;
+			bar.start = fns[i].res[k].start;
+			bar.end = fns[i].res[k].end;
+			hit = xsplit_bar_page_conflict(&bar, others, m);
+			fns[i].shares[k] = hit < 0 ? -1 : who[hit];
+		}
+	}
+	free(others);
+	free(who);
+	return 0;
+}
+
+static int cmp_fn(const void *a, const void *b)
+{
+	const struct xsplit_bdf *x = &((const struct pci_fn *)a)->addr;
+	const struct xsplit_bdf *y = &((const struct pci_fn *)b)->addr;
+
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	if (x->bus != y->bus)
+		return x->bus < y->bus ? -1 : 1;
+	return x->devfn < y->devfn ? -1 : x->devfn > y->devfn;
+}
+
+/* The functions under /sys/bus/pci/devices, sorted by address. */
+static int list_functions(struct pci_fn **out, size_t *count)
+{
+	char path[SYS_PATH_SIZE], canon[XSPLIT_BDF_STR_SIZE];
+	struct pci_fn *fns = NULL, *grown;
+	size_t n = 0, cap = 0;
+	struct xsplit_bdf addr;
+	struct dirent *de;
+	DIR *dir;
+
+	if (!sys_path(path, "/bus/pci/devices")) {
+		fprintf(stderr, "splitctl: sysfs path too long\n");
+		return -1;
+	}
+	dir = opendir(path);
+	if (!dir) {
+		fprintf(stderr, "splitctl: cannot list %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de)
+			break;
+		if (de->d_name[0] == '.')
+			continue;
+		/* Only the form the kernel gives them, so paths stay ours. */
+		if (xsplit_bdf_parse(de->d_name, strlen(de->d_name), &addr) ||
+		    xsplit_bdf_format(&addr, canon, sizeof(canon)) < 0 ||
+		    strcmp(canon, de->d_name)) {
+			char shown[sizeof(de->d_name)];
+
+			snprintf(shown, sizeof(shown), "%s", de->d_name);
+			fprintf(stderr,
+				"splitctl: skipping %s/%s: not a PCI address\n",
+				path, printable(shown));
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 32;
+			grown = realloc(fns, cap * sizeof(*fns));
+			if (!grown) {
+				fprintf(stderr, "splitctl: out of memory\n");
+				goto fail;
+			}
+			fns = grown;
+		}
+		memset(&fns[n], 0, sizeof(fns[n]));
+		fns[n].addr = addr;
+		memcpy(fns[n].name, canon, sizeof(canon));
+		n++;
+	}
+	if (errno) {
+		fprintf(stderr, "splitctl: cannot list %s: %s\n", path,
+			strerror(errno));
+		goto fail;
+	}
+	closedir(dir);
+	if (n)
+		qsort(fns, n, sizeof(*fns), cmp_fn);
+	*out = fns;
+	*count = n;
+	return 0;
+fail:
+	closedir(dir);
+	free(fns);
+	return -1;
+}
+
+enum iommu_state { IOMMU_UNKNOWN, IOMMU_OFF, IOMMU_ON };
+
+static const char *const iommu_names[] = { "unknown", "off", "on" };
+
+/*
+ * Whether Xen has I/O virtualisation on, i.e. whether a passed-through
+ * device's DMA is confined to its guest. Not being in dom0 is not an
+ * error for a listing: the answer is then "unknown", and @why says why.
+ */
+static enum iommu_state query_iommu(char *why, size_t size)
+{
+	xc_physinfo_t info = { 0 };
+	xc_interface *xch;
+	int ret;
+
+	xch = open_xc();
+	if (!xch) {
+		snprintf(why, size, "cannot open the hypervisor interface: %s",
+			 strerror(errno));
+		return IOMMU_UNKNOWN;
+	}
+	ret = xc_physinfo(xch, &info);
+	if (ret) {
+		snprintf(why, size, "xc_physinfo: %s", strerror(errno));
+		xc_interface_close(xch);
+		return IOMMU_UNKNOWN;
+	}
+	xc_interface_close(xch);
+	return info.capabilities & XEN_SYSCTL_PHYSCAP_directio ? IOMMU_ON :
+								 IOMMU_OFF;
+}
+
+static void print_res_text(const struct pci_fn *fns, const struct pci_fn *fn,
+			   unsigned int k)
+{
+	const struct splitctl_res *r = &fn->res[k];
+
+	/* A ROM BAR has no width or prefetch bits, whatever the kernel sets. */
+	if (k == SPLITCTL_ROM)
+		printf("  ROM mem");
+	else
+		printf("  BAR%u %s%s%s", k,
+		       r->flags & SPLITCTL_RES_IO ? "io" : "mem",
+		       r->flags & SPLITCTL_RES_MEM_64 ? " 64-bit" : "",
+		       r->flags & SPLITCTL_RES_PREFETCH ? " prefetchable" : "");
+	printf(" 0x%llx size 0x%llx", (unsigned long long)r->start,
+	       (unsigned long long)splitctl_res_size(r));
+	if (fn->shares[k] >= 0)
+		printf(" shares a 4 KiB page with %s", fns[fn->shares[k]].name);
+	putchar('\n');
+}
+
+static void print_fn_text(const struct pci_fn *fns, const struct pci_fn *fn)
+{
+	char owner[24];
+	unsigned int k;
+	bool any = false;
+
+	if (fn->owner_src == OWNER_UNKNOWN)
+		snprintf(owner, sizeof(owner), "unknown");
+	else if (fn->owner < 0)
+		snprintf(owner, sizeof(owner), "-");
+	else
+		snprintf(owner, sizeof(owner), "%ld", fn->owner);
+
+	printf("%s driver=%s assignable=%s owner=%s\n", fn->name,
+	       !fn->driver_known ? "unknown" : fn->driver[0] ? fn->driver : "-",
+	       !fn->driver_known ? "unknown" :
+	       splitctl_driver_is_pciback(fn->driver) ? "yes" : "no",
+	       owner);
+	if (!fn->res_known) {
+		printf("  BARs unknown\n");
+		return;
+	}
+	for (k = 0; k < SPLITCTL_NR_RES; k++) {
+		if (!splitctl_res_present(&fn->res[k]))
+			continue;
+		print_res_text(fns, fn, k);
+		any = true;
+	}
+	if (!any)
+		printf("  no BARs\n");
+}
+
+static int cmd_pci_list(int argc, char **argv)
+{
+	struct owner_map owners;
+	enum iommu_state iommu;
+	char iommu_why[160];
+	struct pci_fn *fns;
+	size_t i, n;
+
+	(void)argv;
+	if (argc) {
+		fprintf(stderr, "splitctl: 'pci list' takes no arguments\n");
+		return 2;
+	}
+
+	if (list_functions(&fns, &n))
+		return 1;
+	iommu = query_iommu(iommu_why, sizeof(iommu_why));
+	load_owner_map(&owners);
+	for (i = 0; i < n; i++) {
+		load_driver(&fns[i]);
+		load_resources(&fns[i]);
+		resolve_owner(&fns[i], &owners);
+	}
+	if (find_shared_pages(fns, n)) {
+		free(owners.v);
+		free(fns);
+		return 1;
+	}
+
+	if (iommu == IOMMU_UNKNOWN)
+		printf("iommu: unknown (%s)\n", iommu_why);
+	else
+		printf("iommu: %s\n", iommu_names[iommu]);
+	if (owners.known)
+		printf("owners: from xenstore\n");
+	else
+		printf("owners: unknown (%s); from xsplit_guest where there is one\n",
+		       owners.why);
+	for (i = 0; i < n; i++)
+		print_fn_text(fns, &fns[i]);
+	if (!n)
+		printf("no PCI functions\n");
+
+	free(owners.v);
+	free(fns);
+	return 0;
 }
 
 static int cmd_status(int argc, char **argv)
@@ -297,7 +957,7 @@ static int cmd_status(int argc, char **argv)
 
 static int cmd_pci(int argc, char **argv)
 {
-	static const char *const planned[] = { "list", "assign", "detach" };
+	static const char *const planned[] = { "assign", "detach" };
 	char what[32];
 	size_t i;
 
@@ -306,6 +966,8 @@ static int cmd_pci(int argc, char **argv)
 			"splitctl: 'pci' needs a subcommand (list, assign, detach)\n");
 		return 2;
 	}
+	if (!strcmp(argv[0], "list"))
+		return cmd_pci_list(argc - 1, argv + 1);
 	for (i = 0; i < ARRAY_SIZE(planned); i++) {
 		if (!strcmp(argv[0], planned[i])) {
 			snprintf(what, sizeof(what), "pci %s", planned[i]);
@@ -328,6 +990,13 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
+	}
+	if (getenv("XSPLIT_SYSFS")) {
+		sysfs_root = getenv("XSPLIT_SYSFS");
+		if (!*sysfs_root) {
+			fprintf(stderr, "splitctl: XSPLIT_SYSFS is set but empty\n");
+			return 2;
+		}
 	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h")) {
