@@ -3,9 +3,9 @@
  * splitctl: look at (and later manage) Xen split-driver devices from the
  * backend domain.
  *
- * Only `status` and `pci list` work so far. They read what the toolstack,
- * the kernel and the drivers have published in xenstore and sysfs; they
- * change nothing.
+ * Only `status` and `pci list` work so far, as text or (--json) as one
+ * JSON document. They read what the toolstack, the kernel and the drivers
+ * have published in xenstore and sysfs; they change nothing.
  */
 
 #include <dirent.h>
@@ -24,6 +24,7 @@
 #include <xsplit/bar_page.h>
 #include <xsplit/bdf.h>
 
+#include "json.h"
 #include "parse.h"
 
 _Static_assert(SPLITCTL_DOMID_MAX == DOMID_FIRST_RESERVED - 1,
@@ -38,11 +39,12 @@ static const char *const backend_types[] = { "vbd", "vif", "pci" };
 
 static void usage(FILE *out)
 {
-	fputs("usage: splitctl <command> [args]\n"
+	fputs("usage: splitctl [--json] <command> [args]\n"
 	      "\n"
 	      "commands:\n"
 	      "  status [DOMID]         list backend devices (vbd, vif, pci) of this\n"
-	      "                         domain with their frontends; only DOMID's if given\n"
+	      "                         domain with their frontends and statistics;\n"
+	      "                         only DOMID's if given\n"
 	      "  pci list               list PCI functions: driver, whether assignable,\n"
 	      "                         owner, whether Xen has an IOMMU on, BARs\n"
 	      "  help, --help           show this text\n"
@@ -50,7 +52,14 @@ static void usage(FILE *out)
 	      "planned, not implemented yet (exit status 2):\n"
 	      "  pci assign BDF DOMID   pass a PCI function through to a guest\n"
 	      "  pci detach BDF         take a PCI function back from its guest\n"
-	      "  --json                 machine-readable output for any command\n",
+	      "\n"
+	      "options:\n"
+	      "  --json                 one JSON document on stdout instead of text\n"
+	      "                         (status, pci list)\n"
+	      "\n"
+	      "exit status: 0 done, 1 failed (e.g. xenstore unreachable for status),\n"
+	      "2 bad usage or input, or not implemented yet\n"
+	      "environment: XSPLIT_SYSFS  where sysfs is (default /sys)\n",
 	      out);
 }
 
@@ -89,12 +98,16 @@ static bool make_path(char *buf, const char *fmt, ...)
 	return n >= 0 && n < PATH_SIZE;
 }
 
-/* Returns a malloc()ed string or NULL if the node is missing or unreadable. */
-static char *read_node(struct xs_handle *xs, const char *path)
+/*
+ * Returns a malloc()ed string or NULL if the node is missing or unreadable.
+ * Its length goes to @len (if not NULL): a value may hold a NUL.
+ */
+static char *read_node(struct xs_handle *xs, const char *path,
+		       unsigned int *len)
 {
-	unsigned int len;
+	unsigned int n;
 
-	return xs_read(xs, XBT_NULL, path, &len);
+	return xs_read(xs, XBT_NULL, path, len ? len : &n);
 }
 
 /* "4(Connected)", "-" for a missing node, "?(invalid)" for junk. */
@@ -146,12 +159,377 @@ static int list_dir(struct xs_handle *xs, const char *path, char ***names,
 	return -1;
 }
 
+/*
+ * Where sysfs is; tests point XSPLIT_SYSFS at a fake tree so that the PCI
+ * side can be checked on a machine with no Xen and no such devices.
+ */
+static const char *sysfs_root = "/sys";
+
+#define SYS_PATH_SIZE	4096	/* PATH_MAX */
+
+/* The sysfs root followed by @fmt; false if that does not fit. */
+static bool sys_path(char *buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static bool sys_path(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n, m;
+
+	n = snprintf(buf, SYS_PATH_SIZE, "%s", sysfs_root);
+	if (n < 0 || n >= SYS_PATH_SIZE)
+		return false;
+	va_start(ap, fmt);
+	m = vsnprintf(buf + n, SYS_PATH_SIZE - n, fmt, ap);
+	va_end(ap);
+	return m >= 0 && m < SYS_PATH_SIZE - n;
+}
+
+/*
+ * Read all of a small sysfs file into @buf (not terminated). Returns 0 and
+ * its length in @len, or a negative errno; -EFBIG if it does not fit,
+ * since a cut-off file would parse as something it is not.
+ */
+static int read_small_file(const char *path, char *buf, size_t size,
+			   size_t *len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (got < size) {
+		n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (!err && got == size)
+		err = -EFBIG;
+	close(fd);
+	*len = got;
+	return err;
+}
+
+/* Set by --json: each command then writes one JSON document instead. */
+static struct json_out *json;
+
+/* More than any backend of ours publishes; the rest are left out. */
+#define MAX_STATS	64
+
+struct stat_entry {
+	char name[SPLITCTL_NAME_SIZE];
+	u64 v;
+};
+
+struct stat_set {
+	bool known;
+	unsigned int n;
+	struct stat_entry e[MAX_STATS];
+};
+
+static int stat_add(const char *name, u64 v, void *arg)
+{
+	struct stat_set *s = arg;
+	size_t len = strlen(name);
+
+	if (s->n == MAX_STATS)
+		return -ENOSPC;
+	/* Callers have checked the name already; this keeps the copy safe. */
+	if (len >= sizeof(s->e[0].name))
+		return -ENAMETOOLONG;
+	memcpy(s->e[s->n].name, name, len + 1);
+	s->e[s->n].v = v;
+	s->n++;
+	return 0;
+}
+
+static int cmp_stat(const void *a, const void *b)
+{
+	return strcmp(((const struct stat_entry *)a)->name,
+		      ((const struct stat_entry *)b)->name);
+}
+
+/*
+ * A statistics/ directory of one counter per file, as xsplit-blkback,
+ * xsplit-netback and the in-tree xen-blkback publish under their xenbus
+ * device. No directory is no error: not every backend has one.
+ */
+static void read_stat_dir(const char *dir_path, struct stat_set *s)
+{
+	char path[SYS_PATH_SIZE], buf[64];
+	struct dirent *de;
+	bool failed = false;
+	size_t len;
+	DIR *dir;
+	int ret;
+	u64 v;
+
+	s->known = false;
+	s->n = 0;
+	dir = opendir(dir_path);
+	if (!dir) {
+		if (errno != ENOENT)
+			fprintf(stderr, "splitctl: cannot list %s: %s\n",
+				dir_path, strerror(errno));
+		return;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			failed = errno != 0;
+			break;
+		}
+		/* Also keeps "." and ".." out: the name set has no dot. */
+		if (!splitctl_stat_name_ok(de->d_name))
+			continue;
+		ret = snprintf(path, sizeof(path), "%s/%s", dir_path,
+			       de->d_name);
+		if (ret < 0 || ret >= (int)sizeof(path))
+			continue;
+		ret = read_small_file(path, buf, sizeof(buf), &len);
+		if (!ret)
+			ret = splitctl_parse_counter(buf, len, &v);
+		if (ret) {
+			fprintf(stderr, "splitctl: skipping %s: %s\n", path,
+				ret == -EINVAL ? "not a counter" : strerror(-ret));
+			continue;
+		}
+		if (stat_add(de->d_name, v, s)) {
+			fprintf(stderr,
+				"splitctl: %s: more than %d counters; the rest are left out\n",
+				dir_path, MAX_STATS);
+			break;
+		}
+	}
+	if (failed)
+		fprintf(stderr, "splitctl: cannot list %s: %s\n", dir_path,
+			strerror(errno));
+	closedir(dir);
+	if (failed)
+		return;
+	qsort(s->e, s->n, sizeof(s->e[0]), cmp_stat);
+	s->known = true;
+}
+
+/* The xenbus device a backend's statistics hang off, if its ids are numbers. */
+static void read_backend_stats(const char *type, const char *domid,
+			       const char *devid, struct stat_set *s)
+{
+	char path[SYS_PATH_SIZE];
+	unsigned long d, v;
+
+	s->known = false;
+	s->n = 0;
+	/* Rebuilt from numbers, so a name cannot walk out of the directory. */
+	if (splitctl_parse_uint(domid, ~0ul, &d) ||
+	    splitctl_parse_uint(devid, ~0ul, &v))
+		return;
+	if (!sys_path(path, "/bus/xen-backend/devices/%s-%lu-%lu/statistics",
+		      type, d, v))
+		return;
+	read_stat_dir(path, s);
+}
+
+/* xsplit-pciback's per-function counters, in the order it prints them. */
+static void read_pci_stats(const char *bdf, struct stat_set *s)
+{
+	char path[SYS_PATH_SIZE], buf[1024];
+	size_t len;
+	int ret;
+
+	s->known = false;
+	s->n = 0;
+	if (!sys_path(path, "/bus/pci/devices/%s/xsplit_stats", bdf))
+		return;
+	ret = read_small_file(path, buf, sizeof(buf), &len);
+	if (ret == -ENOENT)
+		return;
+	if (ret) {
+		fprintf(stderr, "splitctl: cannot read %s: %s\n", path,
+			strerror(-ret));
+		return;
+	}
+	ret = splitctl_parse_stat_lines(buf, len, stat_add, s);
+	if (ret < 0) {
+		fprintf(stderr, "splitctl: %s: %s\n", path,
+			ret == -EINVAL ? "malformed" : "too many counters");
+		s->n = 0;
+		return;
+	}
+	s->known = true;
+}
+
+static void print_stats_text(const struct stat_set *s)
+{
+	unsigned int i;
+
+	printf(" statistics:");
+	for (i = 0; i < s->n; i++)
+		printf(" %s=%llu", s->e[i].name, (unsigned long long)s->e[i].v);
+}
+
+/* An object of name -> number, or null if there were none to read. */
+static void json_stats(const struct stat_set *s)
+{
+	unsigned int i;
+
+	if (!s->known) {
+		json_null(json);
+		return;
+	}
+	json_open_object(json);
+	for (i = 0; i < s->n; i++) {
+		json_key(json, s->e[i].name);
+		json_uint(json, s->e[i].v);
+	}
+	json_close_object(json);
+}
+
+/* A decimal name as a number; anything else (never seen) as null. */
+static void json_id(const char *key, const char *s)
+{
+	unsigned long v;
+
+	json_key(json, key);
+	if (splitctl_parse_uint(s, ~0ul, &v))
+		json_null(json);
+	else
+		json_uint(json, v);
+}
+
+/* KEY: the state as a number, KEY_name: its name; null for a missing node. */
+static void json_state(const char *key, const char *key_name,
+		       const char *raw)
+{
+	unsigned long v;
+	bool valid = raw && !splitctl_parse_uint(raw, ~0ul, &v);
+
+	json_key(json, key);
+	if (valid)
+		json_uint(json, v);
+	else
+		json_null(json);
+	json_key(json, key_name);
+	if (valid)
+		json_string(json, splitctl_state_name(v));
+	else if (raw)
+		json_string(json, "invalid");
+	else
+		json_null(json);
+}
+
+struct dev_key {
+	unsigned long n;
+	const char *key;
+};
+
+static int cmp_dev_key(const void *a, const void *b)
+{
+	unsigned long x = ((const struct dev_key *)a)->n;
+	unsigned long y = ((const struct dev_key *)b)->n;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The functions a pci backend device passes through (libxl's dev-N, in
+ * N's order) with xsplit-pciback's counters for each: that backend keeps
+ * them per function, not per device.
+ */
+static int show_pci_functions(struct xs_handle *xs, const char *base)
+{
+	char path[PATH_SIZE], name[XSPLIT_BDF_STR_SIZE];
+	struct xsplit_bdf addr;
+	struct stat_set stats;
+	struct dev_key *order;
+	unsigned int i, n, m = 0, len;
+	unsigned long idx;
+	char **keys, *val;
+
+	if (list_dir(xs, base, &keys, &n)) {
+		if (json)
+			json_null(json);
+		return -1;
+	}
+	order = calloc(n ? n : 1, sizeof(*order));
+	if (!order) {
+		fprintf(stderr, "splitctl: out of memory\n");
+		free(keys);
+		if (json)
+			json_null(json);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (splitctl_parse_dev_key(keys[i], &idx))
+			continue;
+		order[m].n = idx;
+		order[m].key = keys[i];
+		m++;
+	}
+	qsort(order, m, sizeof(*order), cmp_dev_key);
+
+	if (json)
+		json_open_array(json);
+	for (i = 0; i < m; i++) {
+		if (!make_path(path, "%s/%s", base, order[i].key))
+			continue;
+		val = xs_read(xs, XBT_NULL, path, &len);
+		/* Gone since the listing: libxl removes it on detach. */
+		if (!val)
+			continue;
+		if (xsplit_bdf_parse(val, len, &addr)) {
+			fprintf(stderr,
+				"splitctl: ignoring %s: not a PCI address\n",
+				path);
+			free(val);
+			continue;
+		}
+		free(val);
+		xsplit_bdf_format(&addr, name, sizeof(name));
+		read_pci_stats(name, &stats);
+		if (json) {
+			json_open_object(json);
+			json_key(json, "dev");
+			json_uint(json, order[i].n);
+			json_key(json, "bdf");
+			json_string(json, name);
+			json_key(json, "statistics");
+			json_stats(&stats);
+			json_close_object(json);
+		} else {
+			printf("  function %s", name);
+			if (stats.known)
+				print_stats_text(&stats);
+			putchar('\n');
+		}
+	}
+	if (json)
+		json_close_array(json);
+	free(order);
+	free(keys);
+	return 0;
+}
+
 static int show_device(struct xs_handle *xs, const char *type,
 		       const char *domid, const char *devid)
 {
 	char base[PATH_SIZE], path[PATH_SIZE];
 	char be_state[32], fe_state[32];
 	char *state, *frontend, *fstate = NULL;
+	bool is_pci = !strcmp(type, "pci");
+	unsigned int fe_len = 0;
+	struct stat_set stats;
+	int ret = 0;
 
 	if (!make_path(base, "%s/%s/%s/%s", BACKEND_ROOT, type, domid, devid)) {
 		fprintf(stderr, "splitctl: xenstore path too long\n");
@@ -159,22 +537,54 @@ static int show_device(struct xs_handle *xs, const char *type,
 	}
 
 	make_path(path, "%s/state", base);
-	state = read_node(xs, path);
+	state = read_node(xs, path, NULL);
 	make_path(path, "%s/frontend", base);
-	frontend = read_node(xs, path);
+	frontend = read_node(xs, path, &fe_len);
 	if (frontend && make_path(path, "%s/state", frontend))
-		fstate = read_node(xs, path);
+		fstate = read_node(xs, path, NULL);
+	read_backend_stats(type, domid, devid, &stats);
 
-	format_state(be_state, sizeof(be_state), state);
-	format_state(fe_state, sizeof(fe_state), fstate);
-	printf("%s domid=%s devid=%s backend=%s frontend=%s frontend-state=%s\n",
-	       type, domid, devid, be_state,
-	       frontend ? printable(frontend) : "-", fe_state);
+	if (json) {
+		json_open_object(json);
+		json_key(json, "type");
+		json_string(json, type);
+		json_id("domid", domid);
+		json_id("devid", devid);
+		json_key(json, "backend");
+		json_string(json, base);
+		json_state("backend_state", "backend_state_name", state);
+		json_key(json, "frontend");
+		if (frontend)
+			json_string_len(json, frontend, fe_len);
+		else
+			json_null(json);
+		json_state("frontend_state", "frontend_state_name", fstate);
+		json_key(json, "statistics");
+		json_stats(&stats);
+		if (is_pci) {
+			json_key(json, "functions");
+			ret = show_pci_functions(xs, base);
+		}
+		json_close_object(json);
+	} else {
+		format_state(be_state, sizeof(be_state), state);
+		format_state(fe_state, sizeof(fe_state), fstate);
+		printf("%s domid=%s devid=%s backend=%s frontend=%s frontend-state=%s\n",
+		       type, domid, devid, be_state,
+		       frontend ? printable(frontend) : "-", fe_state);
+		if (stats.known) {
+			printf(" ");
+			print_stats_text(&stats);
+			putchar('\n');
+		}
+		if (is_pci)
+			ret = show_pci_functions(xs, base);
+	}
 
 	free(fstate);
 	free(frontend);
 	free(state);
-	return 0;
+	return ret;
 }
 
 static int walk_domain(struct xs_handle *xs, const char *type,
@@ -264,66 +674,6 @@ static void report_hypervisor(void)
 	else
 		printf("hypervisor: Xen %d.%d\n", ver >> 16, ver & 0xffff);
 	xc_interface_close(xch);
-}
-
-/*
- * Where sysfs is; tests point XSPLIT_SYSFS at a fake tree so that the PCI
- * side can be checked on a machine with no Xen and no such devices.
- */
-static const char *sysfs_root = "/sys";
-
-#define SYS_PATH_SIZE	4096	/* PATH_MAX */
-
-/* The sysfs root followed by @fmt; false if that does not fit. */
-static bool sys_path(char *buf, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static bool sys_path(char *buf, const char *fmt, ...)
-{
-	va_list ap;
-	int n, m;
-
-	n = snprintf(buf, SYS_PATH_SIZE, "%s", sysfs_root);
-	if (n < 0 || n >= SYS_PATH_SIZE)
-		return false;
-	va_start(ap, fmt);
-	m = vsnprintf(buf + n, SYS_PATH_SIZE - n, fmt, ap);
-	va_end(ap);
-	return m >= 0 && m < SYS_PATH_SIZE - n;
-}
-
-/*
- * Read all of a small sysfs file into @buf (not terminated). Returns 0 and
- * its length in @len, or a negative errno; -EFBIG if it does not fit,
- * since a cut-off file would parse as something it is not.
- */
-static int read_small_file(const char *path, char *buf, size_t size,
-			   size_t *len)
-{
-	size_t got = 0;
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (got < size) {
-		n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (!err && got == size)
-		err = -EFBIG;
-	close(fd);
-	*len = got;
-	return err;
 }
 
 enum owner_source {
@@ -860,6 +1210,96 @@ static void print_fn_text(const struct pci_fn *fns, const struct pci_fn *fn)
 		printf("  no BARs\n");
 }
 
+static void json_res(const struct pci_fn *fns, const struct pci_fn *fn,
+		     unsigned int k)
+{
+	const struct splitctl_res *r = &fn->res[k];
+
+	json_open_object(json);
+	if (k != SPLITCTL_ROM) {
+		json_key(json, "bar");
+		json_uint(json, k);
+		json_key(json, "type");
+		json_string(json, r->flags & SPLITCTL_RES_IO ? "io" : "mem");
+		json_key(json, "64bit");
+		json_bool(json, r->flags & SPLITCTL_RES_MEM_64);
+		json_key(json, "prefetchable");
+		json_bool(json, r->flags & SPLITCTL_RES_PREFETCH);
+	}
+	json_key(json, "start");
+	json_uint(json, r->start);
+	json_key(json, "size");
+	json_uint(json, splitctl_res_size(r));
+	json_key(json, "shares_page_with");
+	if (fn->shares[k] >= 0)
+		json_string(json, fns[fn->shares[k]].name);
+	else
+		json_null(json);
+	json_close_object(json);
+}
+
+static const char *const owner_source_names[] = {
+	[OWNER_UNKNOWN] = "unknown",
+	[OWNER_XENSTORE] = "xenstore",
+	[OWNER_XSPLIT_GUEST] = "xsplit_guest",
+};
+
+static void print_fn_json(const struct pci_fn *fns, const struct pci_fn *fn)
+{
+	unsigned int k;
+
+	json_open_object(json);
+	json_key(json, "bdf");
+	json_string(json, fn->name);
+	json_key(json, "driver");
+	if (fn->driver_known && fn->driver[0])
+		json_string(json, fn->driver);
+	else
+		json_null(json);
+	json_key(json, "assignable");
+	if (fn->driver_known)
+		json_bool(json, splitctl_driver_is_pciback(fn->driver));
+	else
+		json_null(json);
+	json_key(json, "owner");
+	if (fn->owner >= 0)
+		json_uint(json, (u64)fn->owner);
+	else
+		json_null(json);
+	json_key(json, "owner_source");
+	json_string(json, owner_source_names[fn->owner_src]);
+
+	json_key(json, "bars");
+	if (fn->res_known) {
+		json_open_array(json);
+		for (k = 0; k < SPLITCTL_NR_BARS; k++)
+			if (splitctl_res_present(&fn->res[k]))
+				json_res(fns, fn, k);
+		json_close_array(json);
+	} else {
+		json_null(json);
+	}
+	json_key(json, "rom");
+	if (fn->res_known && splitctl_res_present(&fn->res[SPLITCTL_ROM]))
+		json_res(fns, fn, SPLITCTL_ROM);
+	else
+		json_null(json);
+	json_close_object(json);
+}
+
+/*
+ * End a command's JSON document, if --json asked for one. A document that
+ * could not be written whole must not pass for an answer.
+ */
+static int finish_json(int ret)
+{
+	if (json && json_finish(json)) {
+		fprintf(stderr, "splitctl: writing the JSON output failed\n");
+		return ret ? ret : 1;
+	}
+	return ret;
+}
+
 static int cmd_pci_list(int argc, char **argv)
 {
 	struct owner_map owners;
@@ -889,23 +1329,69 @@ static int cmd_pci_list(int argc, char **argv)
 		return 1;
 	}
 
-	if (iommu == IOMMU_UNKNOWN)
-		printf("iommu: unknown (%s)\n", iommu_why);
-	else
-		printf("iommu: %s\n", iommu_names[iommu]);
-	if (owners.known)
-		printf("owners: from xenstore\n");
-	else
-		printf("owners: unknown (%s); from xsplit_guest where there is one\n",
-		       owners.why);
-	for (i = 0; i < n; i++)
-		print_fn_text(fns, &fns[i]);
-	if (!n)
-		printf("no PCI functions\n");
+	if (json) {
+		json_open_object(json);
+		json_key(json, "iommu");
+		json_string(json, iommu_names[iommu]);
+		json_key(json, "xenstore");
+		json_bool(json, owners.known);
+		json_key(json, "functions");
+		json_open_array(json);
+		for (i = 0; i < n; i++)
+			print_fn_json(fns, &fns[i]);
+		json_close_array(json);
+		json_close_object(json);
+	} else {
+		if (iommu == IOMMU_UNKNOWN)
+			printf("iommu: unknown (%s)\n", iommu_why);
+		else
+			printf("iommu: %s\n", iommu_names[iommu]);
+		if (owners.known)
+			printf("owners: from xenstore\n");
+		else
+			printf("owners: unknown (%s); from xsplit_guest where there is one\n",
+			       owners.why);
+		for (i = 0; i < n; i++)
+			print_fn_text(fns, &fns[i]);
+		if (!n)
+			printf("no PCI functions\n");
+	}
+	/* Said in the text; for --json only stderr can carry the reason. */
+	if (json && iommu == IOMMU_UNKNOWN)
+		fprintf(stderr, "splitctl: iommu unknown: %s\n", iommu_why);
+	if (json && !owners.known)
+		fprintf(stderr, "splitctl: owners unknown: %s\n", owners.why);
 
 	free(owners.v);
 	free(fns);
-	return 0;
+	return finish_json(0);
+}
+
+/*
+ * Every domain the toolstack made has its home in xenstore, and status
+ * reads nothing else. Returns 1 if it exists, 0 (said on stderr) if not,
+ * -1 if xenstore could not tell.
+ */
+static int domain_exists(struct xs_handle *xs, unsigned long domid)
+{
+	char path[PATH_SIZE];
+	unsigned int n;
+	char **names;
+
+	make_path(path, "/local/domain/%lu", domid);
+	names = xs_directory(xs, XBT_NULL, path, &n);
+	if (names) {
+		free(names);
+		return 1;
+	}
+	if (errno == ENOENT) {
+		fprintf(stderr, "splitctl: no domain %lu (no %s in xenstore)\n",
+			domid, path);
+		return 0;
+	}
+	fprintf(stderr, "splitctl: cannot list %s: %s\n", path,
+		strerror(errno));
+	return -1;
 }
 
 static int cmd_status(int argc, char **argv)
@@ -938,8 +1424,19 @@ static int cmd_status(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	if (argc == 1) {
+		ret = domain_exists(xs, domid);
+		if (ret <= 0) {
+			xs_close(xs);
+			return ret ? 1 : 2;
+		}
+		ret = 0;
+	}
 
-	report_hypervisor();
+	if (json)
+		json_open_array(json);
+	else
+		report_hypervisor();
 
 	for (i = 0; i < ARRAY_SIZE(backend_types) && !ret; i++) {
 		if (argc == 1)
@@ -948,11 +1445,13 @@ static int cmd_status(int argc, char **argv)
 		else
 			ret = walk_type(xs, backend_types[i], &shown);
 	}
-	if (!ret && !shown)
+	if (json)
+		json_close_array(json);
+	else if (!ret && !shown)
 		printf("no backend devices\n");
 
 	xs_close(xs);
-	return ret ? 1 : 0;
+	return finish_json(ret ? 1 : 0);
 }
 
 static int cmd_pci(int argc, char **argv)
@@ -980,12 +1479,20 @@ static int cmd_pci(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	int i;
+	static struct json_out json_doc;
+	int i, n = 1;
 
-	/* Refuse --json up front rather than emit output it did not ask for. */
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--json"))
-			return not_implemented("--json");
+	/* --json may come anywhere; the commands see the other words only. */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = &json_doc;
+			json_init(json, stdout);
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	argc = n;
+	argv[argc] = NULL;
 
 	if (argc < 2) {
 		usage(stderr);
