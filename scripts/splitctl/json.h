@@ -27,7 +27,7 @@ struct json_out {
 	bool is_obj[JSON_MAX_DEPTH];
 	bool has_member[JSON_MAX_DEPTH];
 	bool after_key;		/* a key was written, its value is due */
-	bool misuse;		/* a call that breaks the grammar was made */
+	bool misuse;		/* a call broke the grammar */
 };
 
 void json_init(struct json_out *j, FILE *f);

@@ -490,7 +490,7 @@ static int show_pci_functions(struct xs_handle *xs, const char *base)
 		if (xsplit_bdf_parse(val, len, &addr)) {
 			fprintf(stderr,
 				"splitctl: ignoring %s: not a PCI address\n",
-				path);
+				printable(path));
 			free(val);
 			continue;
 		}
@@ -676,10 +676,11 @@ static void report_hypervisor(void)
 	xc_interface_close(xch);
 }
 
+/* Where a function's owner came from. */
 enum owner_source {
-	OWNER_UNKNOWN,		/* neither xenstore nor xsplit_guest could say */
-	OWNER_XENSTORE,		/* a pci backend's dev-N names the function */
-	OWNER_XSPLIT_GUEST,	/* xenstore unreadable; xsplit-pciback's file */
+	OWNER_UNKNOWN,		/* neither xenstore nor xsplit_guest said */
+	OWNER_XENSTORE,		/* dev-N of dom0's pci backends */
+	OWNER_XSPLIT_GUEST,	/* xenstore unreadable: xsplit_guest */
 };
 
 struct pci_fn {
@@ -766,7 +767,7 @@ static int owners_of_device(struct xs_handle *xs, struct owner_map *m,
 		if (xsplit_bdf_parse(val, len, &addr))
 			fprintf(stderr,
 				"splitctl: ignoring %s: not a PCI address\n",
-				path);
+				printable(path));
 		else
 			ret = owner_add(m, &addr, domid);
 		free(val);
@@ -934,11 +935,6 @@ static int read_xsplit_guest(const struct pci_fn *fn, unsigned long *domid)
 	return ret;
 }
 
-/*
- * xenstore first: it is what the toolstack acts on, and it covers the
- * in-tree pciback too. xsplit_guest checks it where there is one, and
- * stands in for it when xenstore cannot be read.
- */
 static void describe_owner(char *buf, size_t size, long domid)
 {
 	if (domid < 0)
@@ -947,6 +943,11 @@ static void describe_owner(char *buf, size_t size, long domid)
 		snprintf(buf, size, "domain %ld", domid);
 }
 
+/*
+ * xenstore first: it is what the toolstack acts on, and it covers the
+ * in-tree pciback too. xsplit_guest checks it where there is one, and
+ * stands in for it when xenstore cannot be read.
+ */
 static void resolve_owner(struct pci_fn *fn, const struct owner_map *m)
 {
 	const struct xs_owner *o;
