@@ -28,6 +28,12 @@ endif
 TOOL_CC ?= gcc
 TOOL_CFLAGS ?= -O2 -Wall -Wextra -Werror
 TOOL := $(TOP)/scripts/splitctl/splitctl
+# splitctl's own parsers and JSON writer do no I/O, so the unit tests
+# build them too; it reuses the shared BDF parser and BAR-page check.
+SPLITCTL_LIB_SRC := $(TOP)/scripts/splitctl/parse.c $(TOP)/scripts/splitctl/json.c
+SPLITCTL_HDR := $(TOP)/scripts/splitctl/parse.h $(TOP)/scripts/splitctl/json.h
+TOOL_SRC := $(TOP)/scripts/splitctl/splitctl.c $(SPLITCTL_LIB_SRC) \
+	    $(TOP)/include/xsplit/bdf.c $(TOP)/include/xsplit/bar_page.c
 
 UNIT_CC ?= gcc
 UNIT_CFLAGS ?= -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
@@ -72,12 +78,15 @@ modules: need-kdir
 
 tool: $(TOOL)
 
-$(TOOL): $(TOP)/scripts/splitctl/splitctl.c
-	$(TOOL_CC) $(TOOL_CFLAGS) -o $@ $< -lxenctrl -lxenstore
+$(TOOL): $(TOOL_SRC) $(SPLITCTL_HDR) $(SHARED_HDR)
+	$(TOOL_CC) $(TOOL_CFLAGS) -I $(TOP)/include -o $@ $(TOOL_SRC) \
+		-lxenctrl -lxenstore
 
-$(UNIT_DIR)/unit: $(UNIT_SRC) $(SHARED_SRC) $(SHARED_HDR) $(TOP)/tests/unit/unit.h
+$(UNIT_DIR)/unit: $(UNIT_SRC) $(SHARED_SRC) $(SHARED_HDR) $(TOP)/tests/unit/unit.h \
+		  $(SPLITCTL_LIB_SRC) $(SPLITCTL_HDR)
 	@mkdir -p $(UNIT_DIR)
-	$(UNIT_CC) $(UNIT_CFLAGS) -I $(TOP)/include -o $@ $(UNIT_SRC) $(SHARED_SRC)
+	$(UNIT_CC) $(UNIT_CFLAGS) -I $(TOP)/include -I $(TOP)/scripts/splitctl \
+		-o $@ $(UNIT_SRC) $(SHARED_SRC) $(SPLITCTL_LIB_SRC)
 
 unit: $(UNIT_DIR)/unit
 	$(UNIT_DIR)/unit
