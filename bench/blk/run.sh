@@ -38,6 +38,7 @@
 # guest's path allows at best.
 
 . /xsplit/tests/lib/vm.sh
+. /xsplit/bench/lib.sh
 
 SECS=${1:-5}
 PAIRS=${2:-4}
@@ -87,17 +88,7 @@ unload() {
 	esac
 }
 
-# wait_line REGEX: until the guest prints a matching line. Polled once a
-# second with grep alone: scripts/domu --expect runs xl five times a
-# second, CPU that dom0's backend would miss.
-wait_line() {
-	local n=0
-	while ! grep -qE "$1" "$conlog"; do
-		n=$((n + 1))
-		[ $n -gt $((600 + 20 * SECS)) ] && { echo "bench/blk: the guest never printed /$1/"; return 1; }
-		sleep 1
-	done
-}
+wait_line() { bench_wait_line "$1" "$conlog" $((600 + 20 * SECS)); }
 
 # Xen's count of CPU seconds a domain has used (xl list's Time(s)).
 cpu_s() { xl list "$1" | awk 'NR == 2 { print $6 }'; }
@@ -122,12 +113,13 @@ sh $FIO "$disk" "$SECS" $ROWS >$out/native-rows
 
 # The passes: backend, target and the guest's argument for each.
 rows=$(echo $ROWS | tr ' ' ,)
-order=("$A" "$B") target=("$disk" "$disk") args=("1:$rows" "1:$rows")
-for k in $(seq $PAIRS); do
-	if [ $((k % 2)) = 1 ]; then order+=("$A" "$B"); else order+=("$B" "$A"); fi
-	target+=("$disk" "$disk") args+=("$SECS:$rows" "$SECS:$rows")
+bench_order "$PAIRS"
+target=() args=()
+for k in "${!order[@]}"; do
+	# The uncounted first passes run each row for a second only.
+	target+=("$disk")
+	if [ $k -lt 2 ]; then args+=("1:$rows"); else args+=("$SECS:$rows"); fi
 done
-first=3 last=$((2 + 2 * PAIRS))	# the passes that count
 null=0
 if case " $ROWS " in *" read-1m "*) true ;; *) false ;; esac &&
    modprobe null_blk nr_devices=1 gb=1 2>/dev/null && [ -b /dev/nullb0 ]; then
@@ -154,12 +146,7 @@ guest_out=$($DOMU --timeout 60 --wait "$guest") || { echo "$guest_out"; exit 1; 
 echo "$guest_out" | grep '^pass [0-9]* row ' >$out/guest-rows
 [ $null = 1 ] && modprobe -r null_blk
 
-# value P ROW: what pass P measured for ROW.
-value() { awk -v p=$1 -v r=$2 '$2 == p && $4 == r { print $5 }' $out/guest-rows; }
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
+value() { bench_value $out/guest-rows "$1" "$2"; }
 
 for p in $(seq $npass); do
 	echo "pass $p ${order[$((p - 1))]}: $(for r in $ROWS; do printf '%s ' "$(value $p $r)"; done)($(awk -v p=$p '$2 == p && $3 == "row" { printf "%s ", $6 }' $out/guest-rows)s; irqs $(awk -v p=$p '$2 == p && $3 == "row" { printf "%s ", $7 }' $out/guest-rows); busy % $(awk -v p=$p '$2 == p && $3 == "row" { printf "%s ", $8 }' $out/guest-rows))"
@@ -168,21 +155,12 @@ done
 printf '\nbench/blk (fio %s s per row, %s ABBA pairs of passes in one guest; nvme disk of the test bed; PV domU with stock xen-blkfront; A = %s, B = %s (ours = xsplit-blkback, intree = xen-blkback); native = fio in dom0 on the nvme)\n' "$SECS" "$PAIRS" "$A" "$B"
 printf '%-22s %8s %8s %8s %8s %8s %s\n' row A B native A/B A/native "(A/B of each pair)"
 for r in $ROWS; do
-	o=() t=() q=()
-	for p in $(seq $first 2 $last); do
-		pa=$p pb=$((p + 1))
-		[ "${order[$((p - 1))]}" = "$A" ] || { pa=$((p + 1)); pb=$p; }
-		o+=("$(value $pa $r)") t+=("$(value $pb $r)")
-		q+=("$(ratio "${o[-1]}" "${t[-1]}")")
-	done
-	mo=$(printf '%s\n' "${o[@]}" | median)
-	mt=$(printf '%s\n' "${t[@]}" | median)
-	mq=$(printf '%s\n' "${q[@]}" | grep -v -- - | median)
+	bench_pairs $out/guest-rows $r
 	n=$(awk -v r=$r '$2 == r { print $3 }' $out/native-rows)
 	unit=IOPS
 	case $r in *-1m) unit=MB/s ;; esac
-	printf '%-22s %8s %8s %8s %8s %8s (%s)\n' "$r $unit" "$mo" "$mt" "$n" \
-		"$(ratio "$mq" 1)" "$(ratio "$mo" "$n")" "${q[*]}"
+	printf '%-22s %8s %8s %8s %8s %8s (%s)\n' "$r $unit" "$med_a" "$med_b" "$n" \
+		"$(bench_ratio "$med_q" 1)" "$(bench_ratio "$med_a" "$n")" "${pair_q[*]}"
 done
 for be in "$A" "$B"; do
 	awk -v b="$be" -v f=$first -v l=$last '$3 == b && $2 >= f && $2 <= l { d += $4; g += $5; w += $6; n++ } END { if (n) printf "per pass, %s: %.0f s, CPU seconds dom0 %.1f, guest %.1f\n", b, w / n, d / n, g / n }' $out/cpu
@@ -192,7 +170,7 @@ if [ $null = 1 ]; then
 	n=$(awk '$2 == "read-1m" { print $3 }' $out/native-rows)
 	ca=$(value $((npass - 1)) read-1m) cb=$(value $npass read-1m)
 	printf '\nceiling: read-1m from null_blk (no device time): A %s MB/s, B %s MB/s; native on the nvme %s MB/s (A %s of it)\n' \
-		"${ca:--}" "${cb:--}" "$n" "$(ratio "${ca:--}" "$n")"
+		"${ca:--}" "${cb:--}" "$n" "$(bench_ratio "${ca:--}" "$n")"
 else
 	echo "no read-1m row or no null_blk: no ceiling measured"
 fi

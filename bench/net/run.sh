@@ -27,6 +27,7 @@
 # one vCPU on the other.
 
 . /xsplit/tests/lib/vm.sh
+. /xsplit/bench/lib.sh
 
 SECS=${1:-5}
 PAIRS=${2:-2}
@@ -94,16 +95,7 @@ measure() {
 	esac
 }
 
-# wait_line REGEX: until the guest prints a matching line (polled with
-# grep once a second, so as to take little of dom0's CPU).
-wait_line() {
-	local n=0
-	while ! tr -d '\r' <"$conlog" | grep -qE "$1"; do
-		n=$((n + 1))
-		[ $n -gt 600 ] && { echo "bench/net: the guest never printed /$1/"; return 1; }
-		sleep 1
-	done
-}
+wait_line() { bench_wait_line "$1" "$conlog" 600; }
 
 # After a pass of ours: did the watchdog have to serve a ring whose
 # notification went missing, or did a row fail? If so, what the channels
@@ -181,12 +173,8 @@ done
 pkill -f "iperf3 -s -D"
 ip netns del bnet
 
-order=("$A" "$B")
-for k in $(seq $PAIRS); do
-	if [ $((k % 2)) = 1 ]; then order+=("$A" "$B"); else order+=("$B" "$A"); fi
-done
+bench_order "$PAIRS"
 npass=${#order[@]}
-first=3 last=$((2 + 2 * PAIRS))
 
 guest=$($DOMU --bg --bin iperf3 --timeout 60 $out/guest.sh $npass) || exit 1
 conlog=/var/log/xen/console/guest-$guest.log
@@ -202,29 +190,14 @@ for p in $(seq $npass); do
 done
 $DOMU --timeout 60 --wait "$guest" >/dev/null
 
-value() { awk -v p=$1 -v r=$2 '$2 == p && $4 == r { print $5 }' $out/values; }
-median() {
-	grep -v -- '^-$' | sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
-
 printf '\nbench/net (iperf3 %s s per row, %s ABBA pairs of passes in one guest; PV domU with stock xen-netfront, 1 vCPU, bridged in dom0; A = %s, B = %s (ours = xsplit-netback, intree = xen-netback); limit = a veth pair in dom0)\n' "$SECS" "$PAIRS" "$A" "$B"
 printf '%-20s %9s %9s %9s %6s %8s %s\n' row A B limit A/B A/limit "(A/B of each pair)"
 for r in $ROWS; do
-	o=() t=() q=()
-	for p in $(seq $first 2 $last); do
-		pa=$p pb=$((p + 1))
-		[ "${order[$((p - 1))]}" = "$A" ] || { pa=$((p + 1)); pb=$p; }
-		o+=("$(value $pa $r)") t+=("$(value $pb $r)")
-		q+=("$(ratio "${o[-1]}" "${t[-1]}")")
-	done
-	mo=$(printf '%s\n' "${o[@]}" | median)
-	mt=$(printf '%s\n' "${t[@]}" | median)
-	mq=$(printf '%s\n' "${q[@]}" | median)
+	bench_pairs $out/values $r
 	l=$(awk -v r=$r '$1 == r { print $2 }' $out/veth)
 	unit=Mbit/s
 	case $r in udp*) unit=pkt/s ;; esac
-	printf '%-20s %9s %9s %9s %6s %8s (%s)\n' "$r $unit" "$mo" "$mt" "$l" \
-		"$(ratio "$mq" 1)" "$(ratio "$mo" "$l")" "${q[*]}"
+	printf '%-20s %9s %9s %9s %6s %8s (%s)\n' "$r $unit" "$med_a" "$med_b" "$l" \
+		"$(bench_ratio "$med_q" 1)" "$(bench_ratio "$med_a" "$l")" "${pair_q[*]}"
 done
 echo "ok - bench/net ran"
