@@ -84,6 +84,7 @@ netdev_tx_t xnb_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct xnb_vif *vif = ((struct xnb_priv *)netdev_priv(dev))->vif;
 	unsigned int qi = skb_get_queue_mapping(skb);
 	struct xnb_queue *q;
+	int queued;
 
 	/* The queues stop before they go away: this only races a stop. */
 	if (unlikely(!READ_ONCE(vif->connected) || qi >= vif->nr_queues)) {
@@ -110,8 +111,13 @@ netdev_tx_t xnb_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		return NETDEV_TX_OK;
 	}
 	xnb_rx_take_hash(vif, skb);
+	/*
+	 * Counted before it is queued: once it is, the thread may send and
+	 * free it (and subtract its length) before we could read skb->len.
+	 */
+	queued = atomic_add_return(skb->len, &q->rx_queued_bytes);
 	skb_queue_tail(&q->rx_queue, skb);
-	if (atomic_add_return(skb->len, &q->rx_queued_bytes) > XNB_RX_QUEUE_MAX) {
+	if (queued > XNB_RX_QUEUE_MAX) {
 		struct netdev_queue *txq = netdev_get_tx_queue(dev, qi);
 
 		netif_tx_stop_queue(txq);
