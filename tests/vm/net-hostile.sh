@@ -128,6 +128,23 @@ mcast_send() {
 		head -c 40 /dev/zero
 	} >$f && socat -u OPEN:$f INTERFACE:$1
 }
+# await_round KEY R FILE REGEX WHAT: until the guest writes round R to
+# KEY (400 s at most) and then the backend's debugfs FILE has a line
+# matching REGEX (10 s at most); else says which did not come.
+await_round() {
+	local n=0
+	until [ "$(xenstore-read $1 2>/dev/null)" = $2 ]; do
+		n=$((n + 1))
+		[ $n -le 2000 ] || { echo "round $2: never asked for"; return 1; }
+		sleep 0.2
+	done
+	n=0
+	until grep -q "$4" $3 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -le 100 ] || { echo "round $2: $5"; return 1; }
+		sleep 0.1
+	done
+}
 # mcast_rounds DOMID: the guest's three rounds. For each, wait until it
 # writes the round to data/xsplit-net-hostile-mcast and the backend's
 # debugfs shows the filter as the round needs it (on, off, on again),
@@ -136,23 +153,12 @@ mcast_send() {
 mcast_rounds() {
 	local vif=vif$1.6 key=/local/domain/$1/data/xsplit-net-hostile-mcast
 	local dbg=/sys/kernel/debug/xsplit-netback/vif$1.6/mcast
-	local r want n
+	local r want
 
 	for r in 1 2 3; do
 		want=on
 		[ $r = 2 ] && want=off
-		n=0
-		until [ "$(xenstore-read $key 2>/dev/null)" = $r ]; do
-			n=$((n + 1))
-			[ $n -le 2000 ] || { echo "round $r: never asked for"; return 1; }
-			sleep 0.2
-		done
-		n=0
-		until grep -qx "filter: $want" $dbg 2>/dev/null; do
-			n=$((n + 1))
-			[ $n -le 100 ] || { echo "round $r: filter never $want"; return 1; }
-			sleep 0.1
-		done
+		await_round $key $r $dbg "^filter: $want\$" "filter never $want" || return 1
 		mcast_send $vif "$MCAST_A" $r A && mcast_send $vif "$MCAST_X" $r B ||
 			{ echo "round $r: sending A and B failed"; return 1; }
 		sleep 0.3
@@ -239,23 +245,12 @@ hash_send() {
 hash_rounds() {
 	local vif=vif$1.7 key=/local/domain/$1/data/xsplit-net-hostile-hash
 	local dbg=/sys/kernel/debug/xsplit-netback/vif$1.7/ctrl
-	local r want n i
+	local r want i
 
 	for r in 1 2; do
 		want=toeplitz
 		[ $r = 2 ] && want=none
-		n=0
-		until [ "$(xenstore-read $key 2>/dev/null)" = $r ]; do
-			n=$((n + 1))
-			[ $n -le 2000 ] || { echo "round $r: never asked for"; return 1; }
-			sleep 0.2
-		done
-		n=0
-		until grep -q "^hash: algorithm $want " $dbg 2>/dev/null; do
-			n=$((n + 1))
-			[ $n -le 100 ] || { echo "round $r: hashing never $want"; return 1; }
-			sleep 0.1
-		done
+		await_round $key $r $dbg "^hash: algorithm $want " "hashing never $want" || return 1
 		for i in "${!HASH_FRAMES[@]}"; do
 			hash_send $vif $r $i ${HASH_FRAMES[$i]} ||
 				{ echo "round $r: sending frame $i failed"; return 1; }
