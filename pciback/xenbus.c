@@ -82,7 +82,13 @@ static struct pcibk_export *pcibk_export_of(struct pcibk_xdev *px,
 	return NULL;
 }
 
-static int pcibk_pick_vaddr(struct pcibk_xdev *px, struct pcibk_export *ex)
+/*
+ * The virtual address the guest will see @ex at: the host's in passthrough
+ * mode, else a slot of bus 0000:00, the one in vdevfn-N (@want_slot) if
+ * the toolstack asked for one.
+ */
+static int pcibk_pick_vaddr(struct pcibk_xdev *px, struct pcibk_export *ex,
+			    int want_slot)
 {
 	struct xsplit_vpci_ent *in_use;
 	struct pcibk_export *cur;
@@ -102,7 +108,11 @@ static int pcibk_pick_vaddr(struct pcibk_xdev *px, struct pcibk_export *ex)
 		in_use[n].vdevfn = cur->vaddr.devfn;
 		n++;
 	}
-	ret = xsplit_vpci_place(in_use, n, &ex->phys, &vdevfn);
+	if (want_slot >= 0)
+		ret = xsplit_vpci_place_at(in_use, n, &ex->phys, want_slot,
+					   &vdevfn);
+	else
+		ret = xsplit_vpci_place(in_use, n, &ex->phys, &vdevfn);
 	kfree(in_use);
 	if (ret)
 		return ret;
@@ -137,6 +147,30 @@ static const char *pcibk_claim_hint(int err)
 	return "cannot be claimed";
 }
 
+/*
+ * vdevfn-N, hex as libxl writes it: the slot the administrator asked for
+ * (xl's vslot=, splitctl's --vslot). Absent is -1. Passthrough mode keeps
+ * the host's addresses, so there it is ignored.
+ */
+static int pcibk_read_want_slot(struct pcibk_xdev *px, unsigned int n,
+				int *slot)
+{
+	unsigned int devfn;
+	char key[16];
+	int ret;
+
+	*slot = -1;
+	snprintf(key, sizeof(key), "vdevfn-%u", n);
+	if (pcibk_passthrough ||
+	    !xenbus_exists(XBT_NIL, px->xdev->nodename, key))
+		return 0;
+	ret = xenbus_scanf(XBT_NIL, px->xdev->nodename, key, "%x", &devfn);
+	if (ret != 1 || devfn > 0xff)
+		return -EINVAL;
+	*slot = devfn >> 3;
+	return 0;
+}
+
 /* Give the function of dev-N to the guest and answer with vdev-N. */
 static int pcibk_export(struct pcibk_xdev *px, unsigned int n,
 			const struct xsplit_bdf *phys)
@@ -146,6 +180,7 @@ static int pcibk_export(struct pcibk_xdev *px, unsigned int n,
 	struct pcibk_export *ex;
 	struct pcibk_dev *pd;
 	char key[16], name[XSPLIT_BDF_STR_SIZE];
+	int want_slot = -1;
 	int ret;
 
 	xsplit_bdf_format(phys, name, sizeof(name));
@@ -179,9 +214,20 @@ static int pcibk_export(struct pcibk_xdev *px, unsigned int n,
 		xenbus_dev_fatal(xdev, ret, "%s shares a page with another device", name);
 		goto release;
 	}
-	ret = pcibk_pick_vaddr(px, ex);
+	ret = pcibk_read_want_slot(px, n, &want_slot);
 	if (ret) {
-		xenbus_dev_fatal(xdev, ret, "no virtual slot left for %s", name);
+		xenbus_dev_fatal(xdev, ret, "vdevfn-%u of %s is not a devfn",
+				 n, name);
+		goto release;
+	}
+	ret = pcibk_pick_vaddr(px, ex, want_slot);
+	if (ret) {
+		if (want_slot >= 0)
+			xenbus_dev_fatal(xdev, ret, "virtual slot %d for %s",
+					 want_slot, name);
+		else
+			xenbus_dev_fatal(xdev, ret,
+					 "no virtual slot left for %s", name);
 		goto release;
 	}
 	ret = pcibk_conf_attach(ex);

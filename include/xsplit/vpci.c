@@ -45,3 +45,29 @@ int xsplit_vpci_place(const struct xsplit_vpci_ent *in_use, unsigned int n,
 	}
 	return -ENOSPC;
 }
+
+int xsplit_vpci_place_at(const struct xsplit_vpci_ent *in_use, unsigned int n,
+			 const struct xsplit_bdf *phys, unsigned int slot,
+			 u8 *vdevfn)
+{
+	u8 func = xsplit_bdf_func(phys);
+	unsigned int i;
+
+	if (slot >= XSPLIT_VPCI_SLOTS)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		const struct xsplit_vpci_ent *e = &in_use[i];
+		bool twin = same_slot(&e->phys, phys);
+
+		if (twin && xsplit_bdf_func(&e->phys) == func)
+			return -EEXIST;
+		if (twin && (unsigned int)(e->vdevfn >> 3) != slot)
+			return -EINVAL;
+		if (!twin && (unsigned int)(e->vdevfn >> 3) == slot)
+			return -EBUSY;
+		if (e->vdevfn == (u8)(slot << 3 | func))
+			return -EEXIST;
+	}
+	*vdevfn = (u8)(slot << 3 | func);
+	return 0;
+}

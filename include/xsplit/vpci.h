@@ -32,4 +32,16 @@ struct xsplit_vpci_ent {
 int xsplit_vpci_place(const struct xsplit_vpci_ent *in_use, unsigned int n,
 		      const struct xsplit_bdf *phys, u8 *vdevfn);
 
+/*
+ * The same, but in virtual slot @slot, which the toolstack asked for
+ * (vdevfn-N). The function number is kept.
+ * Returns 0 and sets *@vdevfn; -EINVAL if @slot is not below
+ * XSPLIT_VPCI_SLOTS, or if another function of @phys's device already sits
+ * in another slot (one device, one slot); -EBUSY if another device holds
+ * @slot; -EEXIST as for xsplit_vpci_place().
+ */
+int xsplit_vpci_place_at(const struct xsplit_vpci_ent *in_use, unsigned int n,
+			 const struct xsplit_bdf *phys, unsigned int slot,
+			 u8 *vdevfn);
+
 #endif /* XSPLIT_VPCI_H */

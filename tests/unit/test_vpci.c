@@ -100,3 +100,37 @@ TEST(vpci_full_bus)
 	CHECK(xsplit_vpci_place(in, XSPLIT_VPCI_SLOTS - 1, &p, &v) == 0);
 	CHECK(v == 7 << 3);
 }
+
+TEST(vpci_place_at_uses_the_asked_slot_and_keeps_the_function)
+{
+	struct xsplit_vpci_ent in[1] = { { bdf(0, 0, 6, 0), 0 << 3 } };
+	struct xsplit_bdf p = bdf(0, 0, 5, 2);
+	u8 v = 0xee;
+
+	CHECK(xsplit_vpci_place_at(in, 1, &p, 7, &v) == 0);
+	CHECK(v == (7 << 3 | 2));
+	CHECK(xsplit_vpci_place_at(NULL, 0, &p, 31, &v) == 0);
+	CHECK(v == (31 << 3 | 2));
+}
+
+TEST(vpci_place_at_refuses_what_it_cannot_honour)
+{
+	struct xsplit_vpci_ent in[2] = {
+		{ bdf(0, 0, 6, 0), 3 << 3 },
+		{ bdf(0, 0, 9, 1), 4 << 3 | 1 },
+	};
+	struct xsplit_bdf p = bdf(0, 0, 5, 0);
+	u8 v = 0x55;
+
+	/* Another device's slot, a slot beyond the bus, one placed twice. */
+	CHECK(xsplit_vpci_place_at(in, 2, &p, 3, &v) == -EBUSY);
+	CHECK(xsplit_vpci_place_at(in, 2, &p, 32, &v) == -EINVAL);
+	p = bdf(0, 0, 6, 0);
+	CHECK(xsplit_vpci_place_at(in, 2, &p, 3, &v) == -EEXIST);
+	/* A sibling function must join its device's slot, not another. */
+	p = bdf(0, 0, 9, 0);
+	CHECK(xsplit_vpci_place_at(in, 2, &p, 5, &v) == -EINVAL);
+	CHECK(v == 0x55);
+	CHECK(xsplit_vpci_place_at(in, 2, &p, 4, &v) == 0);
+	CHECK(v == 4 << 3);
+}
