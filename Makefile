@@ -30,9 +30,12 @@ TOOL_CFLAGS ?= -O2 -Wall -Wextra -Werror
 TOOL := $(TOP)/scripts/splitctl/splitctl
 # splitctl's own parsers and JSON writer do no I/O, so the unit tests
 # build them too; it reuses the shared BDF parser and BAR-page check.
-SPLITCTL_LIB_SRC := $(TOP)/scripts/splitctl/parse.c $(TOP)/scripts/splitctl/json.c
-SPLITCTL_HDR := $(TOP)/scripts/splitctl/parse.h $(TOP)/scripts/splitctl/json.h
-TOOL_SRC := $(TOP)/scripts/splitctl/splitctl.c $(SPLITCTL_LIB_SRC) \
+SPLITCTL_LIB_SRC := $(TOP)/scripts/splitctl/parse.c $(TOP)/scripts/splitctl/json.c \
+		    $(TOP)/scripts/splitctl/verdict.c
+SPLITCTL_HDR := $(TOP)/scripts/splitctl/parse.h $(TOP)/scripts/splitctl/json.h \
+		$(TOP)/scripts/splitctl/verdict.h $(TOP)/scripts/splitctl/splitctl.h
+TOOL_SRC := $(TOP)/scripts/splitctl/splitctl.c $(TOP)/scripts/splitctl/pci_assign.c \
+	    $(SPLITCTL_LIB_SRC) \
 	    $(TOP)/include/xsplit/bdf.c $(TOP)/include/xsplit/bar_page.c
 
 UNIT_CC ?= gcc

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * splitctl: look at (and later manage) Xen split-driver devices from the
- * backend domain.
+ * splitctl: look at Xen split-driver devices from the backend domain, and
+ * pass PCI functions through to running guests.
  *
- * Only `status` and `pci list` work so far, as text or (--json) as one
- * JSON document. They read what the toolstack, the kernel and the drivers
- * have published in xenstore and sysfs; they change nothing.
+ * `status` and `pci list` read what the toolstack, the kernel and the
+ * drivers have published in xenstore and sysfs, and change nothing;
+ * `pci assign` and `pci detach` are in pci_assign.c. Each prints text or
+ * (--json) one JSON document.
  */
 
 #include <dirent.h>
@@ -26,16 +27,12 @@
 
 #include "json.h"
 #include "parse.h"
+#include "splitctl.h"
 
 _Static_assert(SPLITCTL_DOMID_MAX == DOMID_FIRST_RESERVED - 1,
 	       "parse.h's domid limit must be Xen's");
 
-#define BACKEND_ROOT	"/local/domain/0/backend"
-#define PATH_SIZE	3072	/* xenstore's own limit on absolute paths */
-
 static const char *const backend_types[] = { "vbd", "vif", "pci" };
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static void usage(FILE *out)
 {
@@ -47,26 +44,30 @@ static void usage(FILE *out)
 	      "                         only DOMID's if given\n"
 	      "  pci list               list PCI functions: driver, whether assignable,\n"
 	      "                         owner, whether Xen has an IOMMU on, BARs\n"
+	      "  pci assign BDF DOMID [--vslot N] [--permissive] [--allow-no-iommu]\n"
+	      "             [--force] [--timeout S]\n"
+	      "                         pass a PCI function through to a running PV\n"
+	      "                         guest and wait until its pcifront has it\n"
+	      "  pci detach BDF DOMID [--timeout S]\n"
+	      "                         take it back: unplug, revoke, reset\n"
 	      "  help, --help           show this text\n"
-	      "\n"
-	      "planned, not implemented yet (exit status 2):\n"
-	      "  pci assign BDF DOMID   pass a PCI function through to a guest\n"
-	      "  pci detach BDF         take a PCI function back from its guest\n"
 	      "\n"
 	      "options:\n"
 	      "  --json                 one JSON document on stdout instead of text\n"
-	      "                         (status, pci list)\n"
+	      "  --vslot N              the guest's virtual slot (0-31) for the function\n"
+	      "  --permissive           let the guest write config space registers\n"
+	      "                         pciback does not know\n"
+	      "  --allow-no-iommu       assign even though Xen has no IOMMU on\n"
+	      "  --force                assign a function the kernel cannot reset\n"
+	      "  --timeout S            wait at most S seconds (default 30) for the\n"
+	      "                         guest\n"
 	      "\n"
-	      "exit status: 0 done, 1 failed (e.g. xenstore unreachable for status),\n"
-	      "2 bad usage or input, or not implemented yet\n"
-	      "environment: XSPLIT_SYSFS  where sysfs is (default /sys)\n",
+	      "exit status: 0 done or nothing to do, 1 a step failed (an assign is\n"
+	      "rolled back), 2 bad usage or input, or refused (nothing changed)\n"
+	      "environment: XSPLIT_SYSFS  where sysfs is (default /sys)\n"
+	      "             XSPLIT_FAIL_STEP  make that step of assign or detach fail\n"
+	      "                               (for tests)\n",
 	      out);
-}
-
-static int not_implemented(const char *what)
-{
-	fprintf(stderr, "splitctl: '%s' is not implemented yet\n", what);
-	return 2;
 }
 
 /*
@@ -74,7 +75,7 @@ static int not_implemented(const char *what)
  * xenstore is reduced to printable ASCII: a guest must not be able to send
  * escape sequences to the administrator's terminal.
  */
-static const char *printable(char *s)
+const char *printable(char *s)
 {
 	char *p;
 
@@ -84,10 +85,7 @@ static const char *printable(char *s)
 	return s;
 }
 
-static bool make_path(char *buf, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static bool make_path(char *buf, const char *fmt, ...)
+bool make_path(char *buf, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -102,7 +100,7 @@ static bool make_path(char *buf, const char *fmt, ...)
  * Returns a malloc()ed string or NULL if the node is missing or unreadable.
  * Its length goes to @len (if not NULL): a value may hold a NUL.
  */
-static char *read_node(struct xs_handle *xs, const char *path,
+char *read_node(struct xs_handle *xs, const char *path,
 		       unsigned int *len)
 {
 	unsigned int n;
@@ -143,7 +141,7 @@ static int cmp_names(const void *a, const void *b)
  * List @path's children, sorted. A missing directory is not an error: most
  * domains have no devices of most types. The result is one allocation.
  */
-static int list_dir(struct xs_handle *xs, const char *path, char ***names,
+int list_dir(struct xs_handle *xs, const char *path, char ***names,
 		    unsigned int *count)
 {
 	*names = xs_directory(xs, XBT_NULL, path, count);
@@ -163,15 +161,10 @@ static int list_dir(struct xs_handle *xs, const char *path, char ***names,
  * Where sysfs is; tests point XSPLIT_SYSFS at a fake tree so that the PCI
  * side can be checked on a machine with no Xen and no such devices.
  */
-static const char *sysfs_root = "/sys";
-
-#define SYS_PATH_SIZE	4096	/* PATH_MAX */
+const char *sysfs_root = "/sys";
 
 /* The sysfs root followed by @fmt; false if that does not fit. */
-static bool sys_path(char *buf, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static bool sys_path(char *buf, const char *fmt, ...)
+bool sys_path(char *buf, const char *fmt, ...)
 {
 	va_list ap;
 	int n, m;
@@ -190,7 +183,7 @@ static bool sys_path(char *buf, const char *fmt, ...)
  * its length in @len, or a negative errno; -EFBIG if it does not fit,
  * since a cut-off file would parse as something it is not.
  */
-static int read_small_file(const char *path, char *buf, size_t size,
+int read_small_file(const char *path, char *buf, size_t size,
 			   size_t *len)
 {
 	size_t got = 0;
@@ -220,7 +213,7 @@ static int read_small_file(const char *path, char *buf, size_t size,
 }
 
 /* Set by --json: each command then writes one JSON document instead. */
-static struct json_out *json;
+struct json_out *json;
 
 /* More than any backend of ours publishes; the rest are left out. */
 #define MAX_STATS	64
@@ -653,7 +646,7 @@ static xentoollog_logger quiet_logger = {
 };
 
 /* NULL with errno set when this is not a domain that may talk to Xen. */
-static xc_interface *open_xc(void)
+xc_interface *open_xc(void)
 {
 	return xc_interface_open(&quiet_logger, &quiet_logger, 0);
 }
@@ -676,40 +669,8 @@ static void report_hypervisor(void)
 	xc_interface_close(xch);
 }
 
-/* Where a function's owner came from. */
-enum owner_source {
-	OWNER_UNKNOWN,		/* neither xenstore nor xsplit_guest said */
-	OWNER_XENSTORE,		/* dev-N of dom0's pci backends */
-	OWNER_XSPLIT_GUEST,	/* xenstore unreadable: xsplit_guest */
-};
 
-struct pci_fn {
-	struct xsplit_bdf addr;
-	char name[XSPLIT_BDF_STR_SIZE];
-	bool driver_known;
-	char driver[SPLITCTL_NAME_SIZE];	/* "" when none is bound */
-	bool res_known;
-	struct splitctl_res res[SPLITCTL_NR_RES];
-	/* Per resource: the function whose memory shares a page, or -1. */
-	int shares[SPLITCTL_NR_RES];
-	enum owner_source owner_src;
-	long owner;				/* a domid, or -1 for none */
-};
-
-/* What the pci backends in xenstore hand to whom. */
-struct xs_owner {
-	struct xsplit_bdf addr;
-	unsigned long domid;
-};
-
-struct owner_map {
-	bool known;
-	char why[160];		/* when not known */
-	struct xs_owner *v;
-	size_t n, cap;
-};
-
-static bool same_bdf(const struct xsplit_bdf *a, const struct xsplit_bdf *b)
+bool same_bdf(const struct xsplit_bdf *a, const struct xsplit_bdf *b)
 {
 	return a->domain == b->domain && a->bus == b->bus &&
 	       a->devfn == b->devfn;
@@ -806,7 +767,7 @@ static int read_owner_map(struct xs_handle *xs, struct owner_map *m)
 	return ret;
 }
 
-static void load_owner_map(struct owner_map *m)
+void load_owner_map(struct owner_map *m)
 {
 	struct xs_handle *xs;
 
@@ -827,7 +788,7 @@ static void load_owner_map(struct owner_map *m)
 	xs_close(xs);
 }
 
-static const struct xs_owner *owner_lookup(const struct owner_map *m,
+const struct xs_owner *owner_lookup(const struct owner_map *m,
 					   const struct xsplit_bdf *addr)
 {
 	size_t i;
@@ -838,7 +799,7 @@ static const struct xs_owner *owner_lookup(const struct owner_map *m,
 	return NULL;
 }
 
-static void load_driver(struct pci_fn *fn)
+void load_driver(struct pci_fn *fn)
 {
 	char path[SYS_PATH_SIZE], target[SYS_PATH_SIZE];
 	ssize_t n;
@@ -876,7 +837,7 @@ static void load_driver(struct pci_fn *fn)
 	fn->driver_known = true;
 }
 
-static void load_resources(struct pci_fn *fn)
+void load_resources(struct pci_fn *fn)
 {
 	char path[SYS_PATH_SIZE], buf[4096];
 	size_t len;
@@ -992,7 +953,7 @@ static bool res_is_mem(const struct splitctl_res *r)
  * ROM that shares a page with another function's hands the guest part of
  * that function. Shown here so that the refusal is no surprise.
  */
-static int find_shared_pages(struct pci_fn *fns, size_t n)
+int find_shared_pages(struct pci_fn *fns, size_t n)
 {
 	struct xsplit_range *others, bar;
 	size_t i, j, k, total = 0;
@@ -1058,7 +1019,7 @@ static int cmp_fn(const void *a, const void *b)
 }
 
 /* The functions under /sys/bus/pci/devices, sorted by address. */
-static int list_functions(struct pci_fn **out, size_t *count)
+int list_functions(struct pci_fn **out, size_t *count)
 {
 	char path[SYS_PATH_SIZE], canon[XSPLIT_BDF_STR_SIZE];
 	struct pci_fn *fns = NULL, *grown;
@@ -1127,16 +1088,15 @@ fail:
 	return -1;
 }
 
-enum iommu_state { IOMMU_UNKNOWN, IOMMU_OFF, IOMMU_ON };
 
-static const char *const iommu_names[] = { "unknown", "off", "on" };
+const char *const iommu_names[] = { "unknown", "off", "on" };
 
 /*
  * Whether Xen has I/O virtualisation on, i.e. whether a passed-through
  * device's DMA is confined to its guest. Not being in dom0 is not an
  * error for a listing: the answer is then "unknown", and @why says why.
  */
-static enum iommu_state query_iommu(char *why, size_t size)
+enum iommu_state query_iommu(char *why, size_t size)
 {
 	xc_physinfo_t info = { 0 };
 	xc_interface *xch;
@@ -1292,7 +1252,7 @@ static void print_fn_json(const struct pci_fn *fns, const struct pci_fn *fn)
  * End a command's JSON document, if --json asked for one. A document that
  * could not be written whole must not pass for an answer.
  */
-static int finish_json(int ret)
+int finish_json(int ret)
 {
 	if (json && json_finish(json)) {
 		fprintf(stderr, "splitctl: writing the JSON output failed\n");
@@ -1373,7 +1333,7 @@ static int cmd_pci_list(int argc, char **argv)
  * reads nothing else. Returns 1 if it exists, 0 (said on stderr) if not,
  * -1 if xenstore could not tell.
  */
-static int domain_exists(struct xs_handle *xs, unsigned long domid)
+int domain_exists(struct xs_handle *xs, unsigned long domid)
 {
 	char path[PATH_SIZE];
 	unsigned int n;
@@ -1457,10 +1417,6 @@ static int cmd_status(int argc, char **argv)
 
 static int cmd_pci(int argc, char **argv)
 {
-	static const char *const planned[] = { "assign", "detach" };
-	char what[32];
-	size_t i;
-
 	if (argc < 1) {
 		fprintf(stderr,
 			"splitctl: 'pci' needs a subcommand (list, assign, detach)\n");
@@ -1468,12 +1424,10 @@ static int cmd_pci(int argc, char **argv)
 	}
 	if (!strcmp(argv[0], "list"))
 		return cmd_pci_list(argc - 1, argv + 1);
-	for (i = 0; i < ARRAY_SIZE(planned); i++) {
-		if (!strcmp(argv[0], planned[i])) {
-			snprintf(what, sizeof(what), "pci %s", planned[i]);
-			return not_implemented(what);
-		}
-	}
+	if (!strcmp(argv[0], "assign"))
+		return cmd_pci_assign(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "detach"))
+		return cmd_pci_detach(argc - 1, argv + 1);
 	fprintf(stderr, "splitctl: unknown pci subcommand '%s'\n", argv[0]);
 	return 2;
 }

@@ -217,10 +217,21 @@ expect_status "pci list with an argument: 2" 2 "takes no arguments" -- \
 	"$SPLITCTL" pci list 0000:00:05.0
 expect_status "unknown pci subcommand: 2" 2 "unknown pci subcommand" -- \
 	"$SPLITCTL" pci frobnicate
-expect_status "pci assign: not implemented, 2" 2 "not implemented yet" -- \
-	"$SPLITCTL" pci assign 0000:00:05.0 3
-expect_status "pci detach: not implemented, 2" 2 "not implemented yet" -- \
+# assign and detach judge their arguments before they touch anything;
+# their refusals of real functions and domains are tested in the bed
+# (tests/vm/splitctl.sh).
+expect_status "pci assign, malformed BDF: 2" 2 "'00:5.0' is not a PCI address" -- \
+	"$SPLITCTL" pci assign 00:5.0 3
+expect_status "pci assign to dom0: 2" 2 "domain 0 is where the backend runs" -- \
+	"$SPLITCTL" pci assign 0000:00:05.0 0
+expect_status "pci assign, vslot out of range: 2" 2 "vslot wants a slot 0 to 31" -- \
+	"$SPLITCTL" pci assign 0000:00:05.0 3 --vslot 32
+expect_status "pci detach without a domain: 2" 2 "wants BDF DOMID" -- \
 	"$SPLITCTL" pci detach 0000:00:05.0
+expect_status "pci detach takes no --force: 2" 2 "detach takes no option '--force'" -- \
+	"$SPLITCTL" pci detach 0000:00:05.0 3 --force
+expect_status "pci assign without Xen: 1, the step named" 1 \
+	"step open failed: the hypervisor interface" -- "$SPLITCTL" pci assign 0000:00:05.0 3
 expect_status "empty XSPLIT_SYSFS: 2" 2 "XSPLIT_SYSFS is set but empty" -- \
 	env XSPLIT_SYSFS= "$SPLITCTL" pci list
 expect_status "no PCI devices directory: 1" 1 "cannot list $tmp/nowhere/bus/pci/devices: No such file" -- \
@@ -231,8 +242,9 @@ expect_status "status without xenstore: 1" 1 "cannot open xenstore" -- \
 	"$SPLITCTL" status
 expect_status "status --json without xenstore: 1, nothing on stdout" 1 \
 	"cannot open xenstore" -- "$SPLITCTL" status --json
-expect_status "pci assign --json: still not implemented, 2" 2 \
-	"not implemented yet" -- "$SPLITCTL" --json pci assign 0000:00:05.0 3
+out=$("$SPLITCTL" --json pci assign 0000:00:05 3 2>/dev/null)
+check_eq "pci assign --json, malformed BDF: exit 2 and a JSON refusal" \
+	'2 "refused" 2 True' "$? $(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps(d["result"]), d["exit"], "not a PCI address" in d["reason"])')"
 
 # The rest reads xenstore through tests/host/fake-xenstore.c, preloaded in
 # place of libxenstore: a directory tree, values in .value files.
