@@ -8,6 +8,7 @@
 #   make tool         scripts/splitctl/splitctl
 #   make unit         build and run tests/unit
 #   make fuzz         build the libFuzzer targets (needs clang)
+#   make install      the five modules and the tool (DESTDIR, PREFIX)
 #   make clean
 
 ifneq ($(KERNELRELEASE),)
@@ -62,7 +63,7 @@ HAVE_XEN_HEADERS := $(and $(wildcard /usr/include/xenctrl.h),$(wildcard /usr/inc
 # naming them here documents that they are meant to be used.
 KBUILD_ARGS = -C $(KDIR) M=$(TOP) $(if $(W),W=$(W)) $(if $(C),C=$(C))
 
-.PHONY: all modules tool unit fuzz clean need-kdir
+.PHONY: all modules tool unit fuzz clean need-kdir install
 
 all: modules $(if $(HAVE_XEN_HEADERS),tool)
 
@@ -130,6 +131,35 @@ ifneq ($(FUZZ_FOUND),)
 	@echo "fuzz: built; run $(UNIT_DIR)/fuzz_net_mcast -max_total_time=60"
 else
 	@echo "fuzz: $(FUZZ_CC) not found, skipped"
+endif
+
+# What we ship; the test modules in tests/kmod (one of them oopses on
+# purpose) are never installed, so kbuild's modules_install is not used.
+PRODUCT_MODULES := pciback/xsplit-pciback.ko pcifront/xsplit-pcifront.ko \
+		   blkback/xsplit-blkback.ko netback/xsplit-netback.ko \
+		   dma-xen/xsplit-dma.ko
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+INSTALL_MOD_DIR ?= extra/xsplit
+
+# Into /lib/modules/<release>/$(INSTALL_MOD_DIR), the release being the
+# one the modules were built for (their vermagic: Debian's kernel.release
+# file names the upstream version instead), then depmod for it (under
+# DESTDIR if given); splitctl into SBINDIR.
+install: all
+	@krel=$$(modinfo -F vermagic $(TOP)/pciback/xsplit-pciback.ko | cut -d' ' -f1) && \
+	[ -n "$$krel" ] || { echo "install: cannot read the modules' vermagic" >&2; exit 1; }; \
+	dir=$(DESTDIR)/lib/modules/$$krel/$(INSTALL_MOD_DIR); \
+	for m in $(PRODUCT_MODULES); do \
+		echo "install $$m -> $$dir"; \
+		install -D -m 0644 $(TOP)/$$m $$dir/$$(basename $$m) || exit 1; \
+	done; \
+	if [ -n "$(DESTDIR)" ]; then depmod -b $(DESTDIR) $$krel; \
+	else depmod $$krel; fi
+ifneq ($(HAVE_XEN_HEADERS),)
+	install -D -m 0755 $(TOOL) $(DESTDIR)$(SBINDIR)/splitctl
+else
+	@echo "install: no libxen-dev, so no splitctl to install"
 endif
 
 # The kbuild half needs a kernel tree; without one there is nothing it could
