@@ -99,3 +99,27 @@ nvme_disk() {
 	done
 	return 1
 }
+
+# guest_line OUTPUT PREFIX: the first line of a guest's output with PREFIX.
+guest_line() { echo "$1" | grep -m1 "^$2" ; }
+
+# check_edu OUTPUT TAG [IRQ]: the edu's own checks, from the output of
+# tests/vm/guest/edu-mmio.sh: MMIO always, the interrupt steps when the
+# guest loaded the test driver.
+check_edu() {
+	check_eq "$2: guest read the edu's ID register" "id 0x010000ED" "$(guest_line "$1" 'id ')"
+	check_eq "$2: the edu inverted a value" "inverse 0xEDCBA987" "$(guest_line "$1" 'inverse ')"
+	check_eq "$2: the edu computed 5!" "fact5 0x00000078" "$(guest_line "$1" 'fact5 ')"
+	[ -n "${3:-}" ] || return 0
+	check "$2: test driver set up $3" sh -c "echo '$1' | grep -q 'edu-test: xsplit-test-edu: irq-setup ok $3'"
+	for step in irq-raise factorial-irq; do
+		check "$2: $step by $3" sh -c "echo '$1' | grep -q 'edu-test: xsplit-test-edu: $step ok'"
+	done
+}
+
+# round_output NAME N: what guest NAME, running
+# tests/vm/guest/splitctl-guest.sh, printed in its round N so far.
+round_output() {
+	sed -n "/^ROUND $2\r*\$/,/^ROUND $2 END/p" \
+		/var/log/xen/console/guest-$1.log | tr -d '\r'
+}

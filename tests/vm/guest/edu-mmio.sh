@@ -9,6 +9,8 @@
 #     cfgwrite: before that, write config byte 0x38 (reserved in a type 0
 #          header, so no rule lets a guest write it: whether the backend
 #          passes it on shows the function's permissive option)
+#   EDU_TAG, if set, is appended to the READY and "edu removed" lines, for
+#   a guest that is given the device more than once.
 . /lib/xsplit/guest-lib.sh
 
 edu=
@@ -56,10 +58,10 @@ if [ "${3:-}" = cfgwrite ]; then
 		2>/dev/null && echo "cfgwrite done"
 fi
 if [ "${2:-}" = WAIT_READY ]; then
-	echo READY
+	echo "READY${EDU_TAG:+ $EDU_TAG}"
 	n=0
 	while [ -e "$edu" ] && [ $n -lt 900 ]; do sleep 0.1; n=$((n + 1)); done
-	[ -e "$edu" ] || echo "edu removed"
+	[ -e "$edu" ] || echo "edu removed${EDU_TAG:+ $EDU_TAG}"
 	# Stay up while pcifront finishes the handshake dom0 waits for.
 	sleep 5
 fi
