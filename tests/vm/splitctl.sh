@@ -22,51 +22,53 @@ GUEST=$XS/tests/vm/guest/splitctl-guest.sh
 EDU_MMIO=$XS/tests/vm/guest/edu-mmio.sh
 TESTKO=$XS/tests/kmod/xsplit-test-edu.ko
 
-driver_of() { basename "$(readlink /sys/bus/pci/devices/$1/driver)" 2>/dev/null; }
+# Every process costs a fifth of a second under emulation: the helpers
+# below use shell built-ins where they can.
+driver_of() { local l; l=$(readlink /sys/bus/pci/devices/$1/driver) && echo "${l##*/}"; }
 
-# xen_dump: XEN_LOG becomes Xen's log once it holds fresh dumps of debug
-# keys q (each domain's rangesets) and Q (PCI devices and their owners).
-# A debug key asked for by sysctl is handled before the call returns, so
-# one read is enough; the count of dumps guards that (the ring is 1 MiB).
-XEN_DUMPS=$(xl dmesg | grep -c '==== PCI devices ====')
+# xen_dump: XEN_LOG becomes Xen's log with fresh dumps of debug keys q
+# (each domain's rangesets) and Q (PCI devices and their owners). A key
+# asked for by sysctl is handled before the call returns.
+# The count of dumps asked for is kept in a file: most callers run in a
+# command substitution, whose variables die with it.
+DUMPS=/tmp/splitctl-xen-dumps
+xl dmesg | grep -c '==== PCI devices ====' >$DUMPS
 xen_dump() {
-	local i
 	xl debug-keys qQ
-	XEN_DUMPS=$((XEN_DUMPS + 1))
-	for i in $(seq 50); do
-		XEN_LOG=$(xl dmesg)
-		[ "$(grep -c '==== PCI devices ====' <<<"$XEN_LOG")" -ge "$XEN_DUMPS" ] && return
-		sleep 0.1
-	done
-	echo "xen_dump: no fresh dump in Xen's log" >&2
+	echo $(($(<$DUMPS) + 1)) >$DUMPS
+	XEN_LOG=$(xl dmesg)
 }
 
-# perms_in DOMID...: what Xen lets each domain reach (its Interrupts, I/O
-# Memory and I/O Ports rangesets), from XEN_LOG's last dump.
-perms_in() {
-	local d
-	for d in "$@"; do
-		awk -v d="$d:" '
-			/Rangesets belonging to domain/ { cur = ($NF == d); if (cur) out = ""; next }
-			cur && /Interrupts|I\/O Memory|I\/O Ports/ {
-				sub(/^\(XEN\) +/, ""); out = out $0 "; " }
-			cur && /log-dirty/ { cur = 0 }
-			END { print "d" d " " out }' <<<"$XEN_LOG"
-	done
+# xen_facts BDF DOMID...: from XEN_LOG's last dumps, Xen's owner of BDF
+# ("d0", "d3", "DomIO:...") and, per domain, what Xen lets it reach (its
+# Interrupts, I/O Memory and I/O Ports rangesets); an error line if the
+# log does not hold the dump xen_dump asked for (the ring is 1 MiB).
+xen_facts() {
+	local bdf=$1
+	shift
+	awk -v b="$bdf" -v doms="$*" -v want="$(<$DUMPS)" '
+		/==== PCI devices ====/ { dumps++ }
+		$2 == b { owner = $4 }
+		/Rangesets belonging to domain/ { d = $NF; sub(/:$/, "", d); cur = d; r[d] = ""; next }
+		cur != "" && /Interrupts|I\/O Memory|I\/O Ports/ {
+			l = $0; sub(/^\(XEN\) +/, "", l); r[cur] = r[cur] l "; " }
+		/log-dirty/ { cur = "" }
+		END {
+			if (dumps != want) print "xen_facts: " dumps " dumps in the log, " want " asked for"
+			print "xen owner: " owner
+			n = split(doms, ds, " ")
+			for (i = 1; i <= n; i++) print "d" ds[i] ": " r[ds[i]]
+		}' <<<"$XEN_LOG"
 }
-perms() { xen_dump; perms_in "$@"; }
-
-# xen_owner BDF: the domain Xen has the function in ("d0", "d3", "DomIO:...").
-xen_owner_in() { awk -v b="$1" '$2 == b { o = $4 } END { print o }' <<<"$XEN_LOG"; }
-xen_owner() { xen_dump; xen_owner_in "$1"; }
+perms() { xen_dump; xen_facts - "$@" | grep '^d'; }
+xen_owner() { xen_dump; xen_facts "$1" | sed -n 's/^xen owner: //p'; }
 
 # Everything a refusal or a rollback must leave as it was.
 snapshot() {
 	echo "driver: $(driver_of $EDU)"
-	echo "slots: $(cat $PCIBACK/slots 2>/dev/null | tr '\n' ' ')"
+	echo "slots: $(<$PCIBACK/slots)"
 	xen_dump
-	echo "xen owner: $(xen_owner_in $EDU)"
-	perms_in "${DOMS[@]}"
+	xen_facts $EDU "${DOMS[@]}"
 	xenstore-ls -fp /local/domain |
 		grep -E "^/local/domain/(0/backend|($(IFS='|'; echo "${DOMS[*]}"))/device)/"
 }
