@@ -662,13 +662,16 @@ static int step_assign_device(struct pci_job *j)
 	return 0;
 }
 
+/* 0, or the errno (kept: printing may change errno). */
 static int deassign_device(struct pci_job *j)
 {
-	if (xc_deassign_device(j->xch, (uint32_t)j->a.domid, job_sbdf(j))) {
-		job_say(j, "xc_deassign_device: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	int err;
+
+	if (!xc_deassign_device(j->xch, (uint32_t)j->a.domid, job_sbdf(j)))
+		return 0;
+	err = errno;
+	job_say(j, "xc_deassign_device: %s", strerror(err));
+	return err;
 }
 
 /* The dev-N entries of one function, as libxl writes them. */
@@ -1311,8 +1314,9 @@ static int do_detach(struct pci_job *j, unsigned int n, unsigned int num)
 			ioport |= 1u << k;
 	}
 	if (j->iommu) {
-		if (deassign_device(j))
-			bad = step_fail(j, "deassign_device", errno,
+		ret = deassign_device(j);
+		if (ret)
+			bad = step_fail(j, "deassign_device", ret,
 					"xc_deassign_device(sbdf 0x%x)",
 					job_sbdf(j));
 		else
