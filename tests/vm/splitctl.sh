@@ -227,8 +227,12 @@ else
 	rb_round=2
 fi
 
-# 7. To B, the second guest: INTx through the PIRQ splitctl mapped.
-check "assign to B" $SPLITCTL pci assign $EDU "$DB" --force
+# 7. To B, the second guest: INTx through the PIRQ splitctl mapped, and
+#    config space writes pciback does not know let through.
+check "assign to B, permissive" $SPLITCTL pci assign $EDU "$DB" --force --permissive
+check "opts-0 says permissive=1" has "$(xenstore-read /local/domain/0/backend/pci/$DB/0/opts-0)" 'permissive=1'
+check "pciback gave it to B as permissive" \
+	sh -c "dmesg | grep -q 'pciback $EDU: given to domain $DB as .*, permissive'"
 use_round "$B" $rb_round intx 00 "B round $rb_round"
 p=$(perms "$DB")
 check "B may use the edu's INTx" has "$p" "Interrupts { $irq }"
