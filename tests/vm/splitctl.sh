@@ -6,7 +6,8 @@
 # on: the edu handed to guest A (virtual slot 3, MSI), used by the test
 # driver there, taken back; fought over by A and B at the same moment
 # (the lock lets one win, the other is refused); then given to B (INTx,
-# through the PIRQ splitctl maps) and used again. Every refusal is checked
+# through the PIRQ splitctl maps) and used again; the nvme, which has FLR,
+# is reset when detached. Every refusal is checked
 # for its exit status, its reason, and that xenstore, Xen's permissions of
 # the guests and Xen's owner of the function did not change; failures
 # injected at each step of assign (XSPLIT_FAIL_STEP) must leave the same
@@ -240,7 +241,24 @@ check "detach from B" $SPLITCTL pci detach $EDU "$DB"
 check "B saw the edu removed" $DOMU --timeout 60 --expect "$B" "^edu removed r$rb_round"
 check_eq "B may reach nothing of it any more" "d$DB: Interrupts { }; I/O Memory { }; I/O Ports  { }; " "$(perms "$DB")"
 
-# 8. A domain that has shut down is no target (kept by on_poweroff =
+# 8. A function with a reset method: detach resets the nvme by FLR
+#    through pciback's do_flr, and no --force is needed to assign it.
+#    dom0's nvme driver lets go of it first and gets it back after.
+echo $NVME >/sys/bus/pci/drivers/nvme/unbind
+out=$($SPLITCTL --json pci assign $NVME "$DC")
+check_eq "assign the nvme to C without --force: exit status 0" 0 "$?"
+echo "  splitctl: $out"
+out=$($SPLITCTL --json pci detach $NVME "$DC")
+check_eq "detach the nvme from C: exit status 0" 0 "$?"
+echo "  splitctl: $out"
+check "detach reset the nvme through do_flr" has "$out" '"result":"done".*"steps":\[.*"reset"\]'
+# Xen keeps a function a guest had in quarantine (DomIO): dom0's driver
+# could not map its MSIs. xl takes it out, and off pciback.
+check "xl pci-assignable-remove takes the nvme out of quarantine" xl pci-assignable-remove $NVME
+echo $NVME >/sys/bus/pci/drivers_probe
+check_eq "the nvme is back with dom0's nvme driver" nvme "$(driver_of $NVME)"
+
+# 9. A domain that has shut down is no target (kept by on_poweroff =
 #    "preserve"; sysrq o powers the guest off without asking its init).
 xl sysrq "$C" o
 for i in $(seq 50); do
