@@ -476,12 +476,6 @@ static void undo_bind(struct pci_job *j)
 	}
 }
 
-static bool res_mem(const struct splitctl_res *r)
-{
-	return splitctl_res_present(r) && (r->flags & SPLITCTL_RES_MEM) &&
-	       !(r->flags & SPLITCTL_RES_IO);
-}
-
 static bool res_io(const struct splitctl_res *r)
 {
 	return splitctl_res_present(r) && (r->flags & SPLITCTL_RES_IO);
@@ -522,7 +516,7 @@ static int step_iomem(struct pci_job *j)
 	if (injected("iomem"))
 		return step_fail(j, "iomem", errno, "injected");
 	for (k = 0; k < SPLITCTL_NR_RES; k++) {
-		if (!res_mem(&j->fn.res[k]))
+		if (!res_is_mem(&j->fn.res[k]))
 			continue;
 		if (iomem_set(j, k, true)) {
 			res_frames(&j->fn.res[k], &mfn, &nr);
@@ -920,18 +914,20 @@ static int remove_device(struct pci_job *j)
 	return 0;
 }
 
+/* The per-function keys of a pci backend: KEY-N for function N. */
+static const char *const dev_keys[] = { "state", "dev", "key", "vdev",
+					"opts", "vdevfn", "name" };
+
 /* Move the entries of function @from to index @to. */
 static void move_entries(struct pci_job *j, xs_transaction_t t,
 			 unsigned int from, unsigned int to)
 {
-	static const char *const keys[] = { "state", "dev", "key", "vdev",
-					    "opts", "vdevfn", "name" };
 	char old_key[32], new_key[32], *v;
 	size_t k;
 
-	for (k = 0; k < ARRAY_SIZE(keys); k++) {
-		snprintf(old_key, sizeof(old_key), "%s-%u", keys[k], from);
-		snprintf(new_key, sizeof(new_key), "%s-%u", keys[k], to);
+	for (k = 0; k < ARRAY_SIZE(dev_keys); k++) {
+		snprintf(old_key, sizeof(old_key), "%s-%u", dev_keys[k], from);
+		snprintf(new_key, sizeof(new_key), "%s-%u", dev_keys[k], to);
 		v = xs_get(j, t, "%s/%s", j->be, old_key);
 		if (!v)
 			continue;
@@ -950,8 +946,6 @@ static void move_entries(struct pci_job *j, xs_transaction_t t,
 static int remove_function(struct pci_job *j, unsigned int n,
 			   unsigned int num)
 {
-	static const char *const keys[] = { "state", "dev", "key", "vdev",
-					    "opts", "vdevfn", "name" };
 	long be_state, fe_state;
 	char key[32];
 	xs_transaction_t t;
@@ -999,8 +993,8 @@ static int remove_function(struct pci_job *j, unsigned int n,
 		t = xs_transaction_start(j->xs);
 		if (t == XBT_NULL)
 			return -errno;
-		for (k = 0; k < ARRAY_SIZE(keys); k++) {
-			snprintf(key, sizeof(key), "%s-%u", keys[k], n);
+		for (k = 0; k < ARRAY_SIZE(dev_keys); k++) {
+			snprintf(key, sizeof(key), "%s-%u", dev_keys[k], n);
 			xs_del(j, t, j->be, key);
 		}
 		for (m = n + 1; m < num; m++)
@@ -1308,7 +1302,7 @@ static int do_detach(struct pci_job *j, unsigned int n, unsigned int num)
 
 	/* Revoked whatever granted them: xl, or us. */
 	for (k = 0; k < SPLITCTL_NR_RES; k++) {
-		if (res_mem(&j->fn.res[k]))
+		if (res_is_mem(&j->fn.res[k]))
 			iomem |= 1u << k;
 		if (res_io(&j->fn.res[k]) && j->fn.res[k].end <= 0xffff)
 			ioport |= 1u << k;

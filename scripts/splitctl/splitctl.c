@@ -941,7 +941,7 @@ static void resolve_owner(struct pci_fn *fn, const struct owner_map *m)
 	}
 }
 
-static bool res_is_mem(const struct splitctl_res *r)
+bool res_is_mem(const struct splitctl_res *r)
 {
 	return splitctl_res_present(r) && (r->flags & SPLITCTL_RES_MEM) &&
 	       !(r->flags & SPLITCTL_RES_IO);

@@ -80,6 +80,8 @@ const struct xs_owner *owner_lookup(const struct owner_map *m,
 				    const struct xsplit_bdf *addr);
 void load_driver(struct pci_fn *fn);
 void load_resources(struct pci_fn *fn);
+/* A present memory BAR or ROM (not an I/O one). */
+bool res_is_mem(const struct splitctl_res *r);
 int find_shared_pages(struct pci_fn *fns, size_t n);
 int list_functions(struct pci_fn **out, size_t *count);
 enum iommu_state query_iommu(char *why, size_t size);
